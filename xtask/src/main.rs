@@ -1,1 +1,50 @@
-fn main() {}
+//! See <https://github.com/matklad/cargo-xtask/>.
+//!
+//! Developer tasks that plain `cargo` cannot express: building the agency plugins to wasm
+//! components, scaffolding and testing plugins, the end-to-end demo, the full test gate,
+//! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
+
+mod codegen;
+mod plugins;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "interlock developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data.
+    Codegen,
+    /// Build every crate under plugins/ to a wasm component in target/plugins/.
+    Plugins,
+    /// Plugin tooling: scaffold a new plugin or run plugins on their fixtures.
+    Plugin {
+        #[command(subcommand)]
+        command: plugins::PluginCommand,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.task {
+        Task::Codegen => codegen::run(),
+        Task::Plugins => plugins::build_all().map(|_| ()),
+        Task::Plugin { command } => plugins::run(command),
+    }
+}
+
+/// The workspace root, whatever directory `cargo xtask` was started from.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
