@@ -5,6 +5,8 @@
 //! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
 
 mod codegen;
+mod demo;
+mod gate;
 mod plugins;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Run the main job end to end on fixtures/ into a fresh store under target/demo.
+    Demo,
+    /// The full gate: format check, clippy -D warnings, plugin builds and every test.
+    Test,
     /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data.
     Codegen,
     /// Build every crate under plugins/ to a wasm component in target/plugins/.
@@ -35,6 +41,8 @@ enum Task {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.task {
+        Task::Demo => demo::run(),
+        Task::Test => gate::test(),
         Task::Codegen => codegen::run(),
         Task::Plugins => plugins::build_all().map(|_| ()),
         Task::Plugin { command } => plugins::run(command),

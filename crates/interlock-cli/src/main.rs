@@ -1,1 +1,123 @@
-fn main() {}
+//! `interlock`: the command line for record managers.
+//!
+//! This crate only parses arguments, calls interlock-core and interlock-host, and turns
+//! their typed errors into messages and exit codes. No record logic lives here.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (including a re-import that had nothing to do)
+  1  input refused: the file has problems, listed as file:line: field: message;
+     nothing was written
+  2  usage error (bad arguments)
+  3  not found: no store, record, plugin or control list version by that name
+  4  integrity failure: `audit verify` found the store altered outside interlock
+  5  any other failure (store locked or unreadable, I/O error, plugin failure)
+
+Environment:
+  INTERLOCK_STORE  store file used when --store is not given (default ./interlock.redb)
+  INTERLOCK_ACTOR  name recorded in the audit log when --actor is not given
+  RUST_LOG         log filter, e.g. RUST_LOG=interlock=debug";
+
+/// Keep one trustworthy record of conventional-arms transfers across customs, licensing
+/// and police, and the national control list, as the Arms Trade Treaty asks.
+#[derive(Parser)]
+#[command(name = "interlock", version, after_long_help = EXIT_CODES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// The store file.
+    #[arg(
+        long,
+        global = true,
+        env = "INTERLOCK_STORE",
+        default_value = interlock_core::store::DEFAULT_STORE_PATH
+    )]
+    store: PathBuf,
+    /// Who is acting, for the audit log (defaults to the login name).
+    #[arg(long, global = true, env = "INTERLOCK_ACTOR")]
+    actor: Option<String>,
+    /// More log output (repeat for more); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new, empty store.
+    Init,
+    /// Import, inspect, compare and use versions of the national control list.
+    #[command(subcommand)]
+    ControlList(commands::control_list::ControlListCommand),
+    /// Import shared records from JSON Lines files (one record per line), each file in
+    /// one transaction: all of its records or none.
+    ImportRecords(commands::import::ImportRecordsArgs),
+    /// Import agency files through a registered plugin, each file in one transaction.
+    Import(commands::import::PluginImportArgs),
+    /// Install, list, inspect and remove agency adapter plugins.
+    #[command(subcommand)]
+    Plugin(commands::plugin::PluginCommand),
+    /// Find records.
+    Query(commands::records::QueryArgs),
+    /// Show one record with its provenance, or its whole history.
+    Show(commands::records::ShowArgs),
+    /// Check or list the audit log.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// Counts of what the store holds.
+    Stats(commands::records::StatsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    let context = commands::Context::new(&cli.global.store, cli.global.actor.clone());
+    let result = match cli.command {
+        Command::Init => commands::init(&context),
+        Command::ControlList(command) => commands::control_list::run(&context, command),
+        Command::ImportRecords(args) => commands::import::import_records(&context, args),
+        Command::Import(args) => commands::import::import_with_plugin(&context, args),
+        Command::Plugin(command) => commands::plugin::run(&context, command),
+        Command::Query(args) => commands::records::query(&context, args),
+        Command::Show(args) => commands::records::show(&context, args),
+        Command::Audit(command) => commands::audit::run(&context, command),
+        Command::Stats(args) => commands::records::stats(&context, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => failure.report(),
+    }
+}
+
+fn init_logging(global: &GlobalArgs) {
+    let default = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod control_list;
 pub mod diagnostic;
+pub mod jsonl;
 pub mod model;
 pub mod reference;
 pub mod store;

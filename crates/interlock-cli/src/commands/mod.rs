@@ -1,0 +1,124 @@
+//! One module per command family. Every command returns `Result<ExitCode, Failure>`.
+
+pub mod audit;
+pub mod control_list;
+pub mod import;
+pub mod plugin;
+pub mod records;
+
+use std::fmt::Display;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use interlock_core::store::{Store, StoreError};
+
+/// Exit codes, documented in `interlock --help`.
+pub const EXIT_REFUSED: u8 = 1;
+pub const EXIT_NOT_FOUND: u8 = 3;
+pub const EXIT_INTEGRITY: u8 = 4;
+pub const EXIT_FAILURE: u8 = 5;
+
+/// What every command needs: where the store is and who is acting.
+pub struct Context {
+    pub store_path: PathBuf,
+    pub actor: String,
+}
+
+impl Context {
+    pub fn new(store_path: &Path, actor: Option<String>) -> Context {
+        let actor = actor
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Context {
+            store_path: store_path.to_owned(),
+            actor,
+        }
+    }
+
+    pub fn open_store(&self) -> Result<Store, Failure> {
+        let store = Store::open(&self.store_path)?;
+        apply_fixed_time(&store)?;
+        Ok(store)
+    }
+}
+
+/// `INTERLOCK_FIXED_TIME` pins every timestamp the store writes, so demos and golden
+/// tests are reproducible. Not for production use.
+fn apply_fixed_time(store: &Store) -> Result<(), Failure> {
+    if let Ok(text) = std::env::var("INTERLOCK_FIXED_TIME") {
+        let time: jiff::Timestamp = text.parse().map_err(|e| {
+            Failure::new(EXIT_FAILURE, format!("INTERLOCK_FIXED_TIME `{text}`: {e}"))
+        })?;
+        store.set_fixed_time(Some(time));
+    }
+    Ok(())
+}
+
+pub fn init(context: &Context) -> Result<ExitCode, Failure> {
+    let store = Store::create(&context.store_path, &context.actor)?;
+    apply_fixed_time(&store)?;
+    println!("created store {}", context.store_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A command that did not succeed: the message for the record manager and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Display) -> Failure {
+        Failure {
+            code,
+            message: message.to_string(),
+        }
+    }
+
+    pub fn report(self) -> ExitCode {
+        let mut stderr = std::io::stderr().lock();
+        if !self.message.is_empty() {
+            // Nothing useful to do if stderr itself is gone.
+            let _ = writeln!(stderr, "error: {}", self.message);
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        let code = match &error {
+            StoreError::NotFound { .. }
+            | StoreError::UnknownRecord(_) => EXIT_NOT_FOUND,
+            StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
+            StoreError::Plugin { .. } => EXIT_REFUSED,
+            StoreError::Corrupted(_) => EXIT_INTEGRITY,
+            _ => EXIT_FAILURE,
+        };
+        Failure::new(code, error)
+    }
+}
+
+/// Prints `value` as one JSON document on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(EXIT_FAILURE, format!("cannot encode output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Reads a whole input file, naming it in the error.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            EXIT_NOT_FOUND
+        } else {
+            EXIT_FAILURE
+        };
+        Failure::new(code, format!("{}: {e}", path.display()))
+    })
+}

@@ -1,0 +1,174 @@
+//! What a record can be found by. One function derives it, and both the secondary
+//! indexes and the query filters use it, so an index can never disagree with a filter.
+
+use std::collections::BTreeSet;
+
+use redb::MultimapTableDefinition;
+
+use super::tables;
+use crate::control_list::ControlLists;
+use crate::model::{Body, Party, StoredRecord, normalize_serial};
+
+pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
+    tables::BY_KIND,
+    tables::BY_AGENCY,
+    tables::BY_SERIAL,
+    tables::BY_AUTHORIZATION,
+    tables::BY_PARTY,
+    tables::BY_COUNTRY_YEAR,
+    tables::BY_CATEGORY_YEAR,
+    tables::BY_DATE,
+];
+
+// Positions in ALL_INDEXES.
+pub const KIND: usize = 0;
+pub const AGENCY: usize = 1;
+pub const SERIAL: usize = 2;
+pub const AUTHORIZATION: usize = 3;
+pub const PARTY: usize = 4;
+pub const COUNTRY_YEAR: usize = 5;
+pub const CATEGORY_YEAR: usize = 6;
+pub const DATE: usize = 7;
+
+/// The searchable facts of one record revision.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub kind: String,
+    pub agency: String,
+    pub serials: BTreeSet<String>,
+    pub authorization_refs: BTreeSet<String>,
+    pub parties: BTreeSet<String>,
+    pub countries: BTreeSet<String>,
+    /// Control entry ids the record refers to.
+    pub control_entries: BTreeSet<String>,
+    /// ATT scope codes of those entries, per the control list in force on the record's date.
+    pub att_scopes: BTreeSet<String>,
+    pub date: Option<jiff::civil::Date>,
+}
+
+/// Party names are matched case- and space-insensitively.
+pub fn normalize_party_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Facets {
+    pub fn of(record: &StoredRecord, lists: &ControlLists) -> Facets {
+        let mut facets = Facets {
+            kind: record.kind.as_str().to_owned(),
+            agency: record.draft.agency.clone(),
+            date: record.event_date,
+            ..Facets::default()
+        };
+        let add_parties = |facets: &mut Facets, parties: &[Party]| {
+            for party in parties {
+                facets.parties.insert(normalize_party_name(&party.name));
+                if let Some(country) = &party.country {
+                    facets.countries.insert(country.clone());
+                }
+            }
+        };
+        match &record.draft.record {
+            Body::Authorization(a) => {
+                facets.authorization_refs.insert(a.reference.clone());
+                add_parties(&mut facets, &a.parties);
+                facets.countries.extend(a.destination_countries.iter().cloned());
+                facets.countries.extend(a.origin_countries.iter().cloned());
+                facets.countries.extend(a.transit_countries.iter().cloned());
+                for line in &a.lines {
+                    facets.control_entries.extend(line.control_entry.iter().cloned());
+                    facets.serials.extend(line.serial_numbers.iter().map(|s| normalize_serial(s)));
+                }
+            }
+            Body::CustomsDeclaration(c) => {
+                add_parties(&mut facets, &c.parties);
+                facets.countries.extend(
+                    [&c.country_of_dispatch, &c.country_of_destination, &c.country_of_origin]
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+                for document in &c.attached_documents {
+                    facets.authorization_refs.insert(document.authorization_ref.clone());
+                }
+            }
+            Body::Item(item) => {
+                facets.serials.insert(normalize_serial(&item.serial));
+                facets.countries.extend(item.country_of_manufacture.iter().cloned());
+                facets.countries.extend(item.import_mark.iter().map(|m| m.country.clone()));
+                facets.control_entries.extend(item.control_entry.iter().cloned());
+            }
+            Body::PoliceCase(p) => {
+                add_parties(&mut facets, &p.parties);
+                facets.countries.extend(p.country.iter().cloned());
+                facets.countries.extend(p.trace_counterpart.iter().cloned());
+                for item in &p.items {
+                    facets.serials.insert(normalize_serial(&item.serial));
+                    facets.countries.extend(item.country_of_manufacture.iter().cloned());
+                    facets.control_entries.extend(item.control_entry.iter().cloned());
+                }
+            }
+            Body::EndUserCertificate(e) => {
+                add_parties(&mut facets, std::slice::from_ref(&e.end_user));
+                facets.countries.insert(e.issuing_country.clone());
+                facets.authorization_refs.extend(e.authorization_ref.iter().cloned());
+            }
+            Body::DeliveryVerification(d) => {
+                facets.countries.insert(d.issuing_country.clone());
+                facets.authorization_refs.insert(d.authorization_ref.clone());
+            }
+            Body::Denial(d) => {
+                add_parties(&mut facets, &d.entities);
+                facets.countries.insert(d.notifying_country.clone());
+                facets.countries.extend(d.destination_country.iter().cloned());
+                facets.control_entries.extend(d.control_entry.iter().cloned());
+            }
+            Body::Embargo(e) => {
+                facets.countries.insert(e.target_country.clone());
+            }
+        }
+        facets.serials.remove("");
+        if let Some(list) = record.event_date.and_then(|date| lists.in_force_on(date)) {
+            for entry in &facets.control_entries {
+                if let Some(entry) = list.entry(entry) {
+                    facets.att_scopes.insert(entry.att.code().to_owned());
+                }
+            }
+        }
+        facets
+    }
+
+    /// (position in [`ALL_INDEXES`], key) pairs under which the record is indexed.
+    pub fn index_keys(&self) -> Vec<(usize, String)> {
+        let mut keys = vec![(KIND, self.kind.clone()), (AGENCY, self.agency.clone())];
+        keys.extend(self.serials.iter().map(|s| (SERIAL, s.clone())));
+        keys.extend(
+            self.authorization_refs
+                .iter()
+                .map(|r| (AUTHORIZATION, r.clone())),
+        );
+        keys.extend(self.parties.iter().map(|p| (PARTY, p.clone())));
+        let year = self.date.map(|d| d.year().to_string()).unwrap_or_default();
+        keys.extend(
+            self.countries
+                .iter()
+                .map(|c| (COUNTRY_YEAR, format!("{c}:{year}"))),
+        );
+        keys.extend(
+            self.control_entries
+                .iter()
+                .map(|e| (CATEGORY_YEAR, format!("entry:{e}:{year}"))),
+        );
+        keys.extend(
+            self.att_scopes
+                .iter()
+                .map(|a| (CATEGORY_YEAR, format!("att:{a}:{year}"))),
+        );
+        if let Some(date) = self.date {
+            keys.push((DATE, date.to_string()));
+        }
+        keys
+    }
+}

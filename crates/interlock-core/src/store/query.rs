@@ -1,0 +1,161 @@
+//! Queries over current record revisions.
+//!
+//! A query picks the most selective index its filters allow to find candidates, then
+//! checks every filter on each candidate's [`Facets`]: the index narrows, the facets
+//! decide, so results never depend on which index was used.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use redb::{ReadOnlyMultimapTable, ReadableDatabase, ReadableTable};
+
+use super::facets::{self, Facets, normalize_party_name};
+use super::{Store, StoreError, tables};
+use crate::model::{RecordId, RecordKind, StoredRecord, normalize_serial};
+
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pub kind: Option<RecordKind>,
+    pub agency: Option<String>,
+    /// ISO 3166-1 alpha-2: any country the record involves.
+    pub country: Option<String>,
+    /// A control entry id (matches the entry and its sub-entries, e.g. `ML1` matches
+    /// `ML1.a.2`) or an ATT scope code (`VIII.SA` matches `VIII.SA.2`).
+    pub category: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub authorization_ref: Option<String>,
+    pub serial: Option<String>,
+    pub party: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// `ML1` covers `ML1` and `ML1.a.2` but not `ML10`.
+fn covers(category: &str, code: &str) -> bool {
+    code == category
+        || code
+            .strip_prefix(category)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+impl Query {
+    fn matches(&self, facets: &Facets) -> bool {
+        let date_in_range = match (self.from, self.to, facets.date) {
+            (None, None, _) => true,
+            (_, _, None) => false,
+            (from, to, Some(date)) => from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t),
+        };
+        date_in_range
+            && self.kind.is_none_or(|k| facets.kind == k.as_str())
+            && self.agency.as_ref().is_none_or(|a| &facets.agency == a)
+            && self.country.as_ref().is_none_or(|c| facets.countries.contains(&c.to_ascii_uppercase()))
+            && self.category.as_ref().is_none_or(|category| {
+                facets.control_entries.iter().any(|e| covers(category, e))
+                    || facets.att_scopes.iter().any(|a| covers(category, a))
+            })
+            && self
+                .authorization_ref
+                .as_ref()
+                .is_none_or(|r| facets.authorization_refs.contains(r))
+            && self
+                .serial
+                .as_ref()
+                .is_none_or(|s| facets.serials.contains(&normalize_serial(s)))
+            && self
+                .party
+                .as_ref()
+                .is_none_or(|p| facets.parties.iter().any(|name| name.contains(&normalize_party_name(p))))
+    }
+}
+
+type Index = ReadOnlyMultimapTable<&'static str, &'static [u8; 16]>;
+
+fn ids_for_key(index: &Index, key: &str, into: &mut BTreeSet<RecordId>) -> Result<(), StoreError> {
+    for id in index.get(key)? {
+        into.insert(RecordId(*id?.value()));
+    }
+    Ok(())
+}
+
+fn ids_with_prefix(index: &Index, prefix: &str, into: &mut BTreeSet<RecordId>) -> Result<(), StoreError> {
+    for entry in index.range(prefix..)? {
+        let (key, ids) = entry?;
+        if !key.value().starts_with(prefix) {
+            break;
+        }
+        for id in ids {
+            into.insert(RecordId(*id?.value()));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Current revisions matching every filter of `query`, ordered by event date then id.
+    pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let lists = super::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
+        let index = |n: usize| txn.open_multimap_table(facets::ALL_INDEXES[n]);
+
+        // Candidates from the most selective index the filters allow.
+        let mut candidates = BTreeSet::new();
+        let scan_all = if let Some(serial) = &query.serial {
+            ids_for_key(&index(facets::SERIAL)?, &normalize_serial(serial), &mut candidates)?;
+            false
+        } else if let Some(reference) = &query.authorization_ref {
+            ids_for_key(&index(facets::AUTHORIZATION)?, reference, &mut candidates)?;
+            false
+        } else if let Some(category) = &query.category {
+            let table = index(facets::CATEGORY_YEAR)?;
+            ids_with_prefix(&table, &format!("entry:{category}"), &mut candidates)?;
+            ids_with_prefix(&table, &format!("att:{category}"), &mut candidates)?;
+            false
+        } else if let Some(country) = &query.country {
+            let prefix = format!("{}:", country.to_ascii_uppercase());
+            ids_with_prefix(&index(facets::COUNTRY_YEAR)?, &prefix, &mut candidates)?;
+            false
+        } else if let Some(agency) = &query.agency {
+            ids_for_key(&index(facets::AGENCY)?, agency, &mut candidates)?;
+            false
+        } else if let Some(kind) = query.kind {
+            ids_for_key(&index(facets::KIND)?, kind.as_str(), &mut candidates)?;
+            false
+        } else {
+            true
+        };
+
+        let records = txn.open_table(tables::RECORDS)?;
+        let revisions = txn.open_table(tables::REVISIONS)?;
+        let load = |id: RecordId, revision: u32| -> Result<StoredRecord, StoreError> {
+            let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
+                StoreError::Corrupted(format!("record {id} has no revision {revision}"))
+            })?;
+            Ok(serde_json::from_slice(bytes.value())?)
+        };
+        let mut found = Vec::new();
+        if scan_all {
+            for entry in records.iter()? {
+                let (id, revision) = entry?;
+                let record = load(RecordId(*id.value()), revision.value())?;
+                if query.matches(&Facets::of(&record, &lists)) {
+                    found.push(record);
+                }
+            }
+        } else {
+            for id in candidates {
+                let Some(revision) = records.get(&id.0)?.map(|v| v.value()) else {
+                    continue;
+                };
+                let record = load(id, revision)?;
+                if query.matches(&Facets::of(&record, &lists)) {
+                    found.push(record);
+                }
+            }
+        }
+        found.sort_by(|a, b| (a.event_date, a.id).cmp(&(b.event_date, b.id)));
+        if let Some(limit) = query.limit {
+            found.truncate(limit);
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,53 @@
+//! Table definitions: the store's on-disk layout. Changing a definition here changes the
+//! file format, which needs a [`super::SCHEMA_VERSION`] bump.
+
+use redb::{MultimapTableDefinition, TableDefinition};
+
+/// `format` → `interlock-store`, `schema_version` → u32 (big endian), `audit_head` → JSON.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Record id → its current (latest) revision number.
+pub const RECORDS: TableDefinition<&[u8; 16], u32> = TableDefinition::new("records");
+/// (record id, revision) → [`crate::model::StoredRecord`] as JSON. Never updated or deleted.
+pub const REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> = TableDefinition::new("revisions");
+
+/// Secondary indexes: a text key → record ids. They only speed queries up: every query
+/// re-checks its filters on the record itself, so an index can be rebuilt from revisions.
+pub const BY_KIND: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_kind");
+pub const BY_AGENCY: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_agency");
+/// Normalized serial number (see [`crate::model::normalize_serial`]).
+pub const BY_SERIAL: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_serial");
+/// Authorization reference, for the licence itself and everything that cites it.
+pub const BY_AUTHORIZATION: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_authorization");
+/// Normalized party name.
+pub const BY_PARTY: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_party");
+/// `CC:YYYY`: a country the record involves, and the year of its event date.
+pub const BY_COUNTRY_YEAR: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_country_year");
+/// `entry:ID:YYYY` and `att:CODE:YYYY`: control entries and ATT scopes, by year.
+pub const BY_CATEGORY_YEAR: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_category_year");
+/// `YYYY-MM-DD` event date.
+pub const BY_DATE: MultimapTableDefinition<&str, &[u8; 16]> =
+    MultimapTableDefinition::new("index_date");
+
+/// `adapter key` + `:` + source SHA-256 → batch number: the idempotence key of imports.
+pub const BATCH_BY_SOURCE: TableDefinition<&str, u64> = TableDefinition::new("batch_by_source");
+/// Batch number → [`super::BatchInfo`] as JSON.
+pub const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+
+/// Control list version (semver text) → [`crate::control_list::ControlList`] as JSON.
+pub const CONTROL_LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("control_lists");
+
+/// Sequence number → [`crate::audit::AuditEntry`] as JSON.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// Plugin name → [`super::PluginRecord`] as JSON.
+pub const PLUGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("plugins");
+/// Wasm SHA-256 → the component bytes, kept after removal: provenance points at them.
+pub const PLUGIN_WASM: TableDefinition<&str, &[u8]> = TableDefinition::new("plugin_wasm");

@@ -1,0 +1,119 @@
+//! `cargo xtask demo`: the main job end to end on the shipped fixtures, into a fresh store
+//! under target/demo, printing every command and what it said.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::project_root;
+
+struct Demo {
+    binary: PathBuf,
+    store: PathBuf,
+}
+
+impl Demo {
+    /// Runs `interlock ARGS` and prints the command line and its output. `expect_ok`
+    /// false is for steps that show a refusal on purpose.
+    fn step(&self, args: &[&str], expect_ok: bool) -> Result<()> {
+        println!("\n$ interlock {}", args.join(" "));
+        let output = Command::new(&self.binary)
+            .args(args)
+            .env("INTERLOCK_STORE", &self.store)
+            .env("INTERLOCK_ACTOR", "demo")
+            .current_dir(project_root())
+            .output()
+            .with_context(|| format!("could not run {}", self.binary.display()))?;
+        print!("{}", String::from_utf8_lossy(&output.stdout));
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+        if output.status.success() != expect_ok {
+            bail!(
+                "`interlock {}` {} unexpectedly ({})",
+                args.join(" "),
+                if expect_ok { "failed" } else { "succeeded" },
+                output.status
+            );
+        }
+        Ok(())
+    }
+}
+
+fn files_in(dir: &Path, extension: &str) -> Result<Vec<String>> {
+    let mut files: Vec<String> = std::fs::read_dir(project_root().join(dir))
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .map(|path| {
+            path.strip_prefix(project_root())
+                .unwrap_or(&path)
+                .display()
+                .to_string()
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+pub fn run() -> Result<()> {
+    let components = crate::plugins::build_all()?;
+    crate::gate::run("cargo", &["build", "--quiet", "-p", "interlock-cli"])?;
+    let root = project_root();
+    let dir = root.join("target/demo");
+    std::fs::create_dir_all(&dir)?;
+    let store = dir.join("interlock.redb");
+    if store.exists() {
+        std::fs::remove_file(&store)?;
+    }
+    let demo = Demo {
+        binary: root.join("target/debug/interlock"),
+        store: store.clone(),
+    };
+    println!("interlock demo: a fresh store at {}", store.display());
+
+    demo.step(&["init"], true)?;
+    for list in files_in(Path::new("fixtures/control-list"), "toml")? {
+        demo.step(&["control-list", "import", &list], true)?;
+    }
+    demo.step(&["control-list", "versions"], true)?;
+    demo.step(&["control-list", "classify", "--hs", "880240"], true)?;
+    demo.step(
+        &[
+            "control-list",
+            "diff",
+            "1.0.0",
+            "1.1.0",
+        ],
+        true,
+    )?;
+
+    for component in &components {
+        let path = component.display().to_string();
+        demo.step(&["plugin", "install", &path], true)?;
+    }
+    demo.step(&["plugin", "list"], true)?;
+    for (plugin, dir) in crate::plugins::plugin_fixture_dirs()? {
+        for input in crate::plugins::fixture_inputs(&dir)? {
+            let input = input.strip_prefix(&root).unwrap_or(&input).display().to_string();
+            demo.step(&["import", "--plugin", &plugin, &input], true)?;
+        }
+    }
+    for records in files_in(Path::new("fixtures/records"), "jsonl")? {
+        let refused = records.contains("bad");
+        demo.step(&["import-records", &records], !refused)?;
+    }
+    // Importing the same file again does nothing.
+    if let Some(records) = files_in(Path::new("fixtures/records"), "jsonl")?
+        .into_iter()
+        .find(|f| !f.contains("bad"))
+    {
+        demo.step(&["import-records", &records], true)?;
+    }
+    demo.step(&["query", "--kind", "authorization"], true)?;
+    demo.step(&["query", "--serial", "HK-G36-004512"], true)?;
+    demo.step(&["query", "--category", "VIII.SA", "--from", "2026-01-01"], true)?;
+    demo.step(&["stats"], true)?;
+    demo.step(&["audit", "verify"], true)?;
+    println!("\ndemo finished: explore it with INTERLOCK_STORE={} interlock …", store.display());
+    Ok(())
+}
