@@ -4,6 +4,7 @@
 //! components, scaffolding and testing plugins, the end-to-end demo, the full test gate,
 //! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
 
+mod bench;
 mod codegen;
 mod demo;
 mod gate;
@@ -23,6 +24,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Benchmarks that print numbers (never pass/fail on timing).
+    Bench {
+        #[command(subcommand)]
+        bench: BenchTask,
+    },
     /// Run the main job end to end on fixtures/ into a fresh store under target/demo.
     Demo,
     /// The full gate: format check, clippy -D warnings, plugin builds and every test.
@@ -38,9 +44,21 @@ enum Task {
     },
 }
 
+#[derive(Subcommand)]
+enum BenchTask {
+    /// Import a generated customs file of N rows: interlock vs sqlite3 `.import` + index.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+    },
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.task {
+        Task::Bench {
+            bench: BenchTask::Import { rows },
+        } => bench::import(rows),
         Task::Demo => demo::run(),
         Task::Test => gate::test(),
         Task::Codegen => codegen::run(),

@@ -17,7 +17,8 @@ pub fn table(header: &[&str]) -> Table {
 /// Prints a table without comfy-table's leading padding and trailing spaces.
 pub fn print_table(table: &Table) {
     for line in table.lines() {
-        println!("{}", line.trim_end());
+        let line = line.trim_end();
+        println!("{}", line.strip_prefix(' ').unwrap_or(line));
     }
 }
 
@@ -34,12 +35,9 @@ pub fn summary(record: &StoredRecord) -> String {
     match &record.draft.record {
         Body::Authorization(a) => {
             let destinations = a.destination_countries.join(",");
-            let mut text = format!(
-                "{:?} licence {} ({:?})",
-                a.direction, a.reference, a.status
-            )
-            .to_lowercase()
-            .replace(&a.reference.to_lowercase(), &a.reference);
+            let mut text = format!("{:?} licence {} ({:?})", a.direction, a.reference, a.status)
+                .to_lowercase()
+                .replace(&a.reference.to_lowercase(), &a.reference);
             if !destinations.is_empty() {
                 text.push_str(&format!(" to {destinations}"));
             }
@@ -67,8 +65,7 @@ pub fn summary(record: &StoredRecord) -> String {
         }
         Body::Item(i) => {
             let model = i.model.as_deref().unwrap_or("");
-            format!("{} {model} serial {}", i.make, i.serial)
-                .replace("  ", " ")
+            format!("{} {model} serial {}", i.make, i.serial).replace("  ", " ")
         }
         Body::PoliceCase(p) => format!(
             "{} {} ({} item(s))",

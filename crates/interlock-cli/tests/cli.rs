@@ -46,7 +46,8 @@ impl Workspace {
     }
 
     fn copy(&self, from: &Path, name: &str) {
-        std::fs::copy(from, self.path(name)).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        std::fs::copy(from, self.path(name))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
     }
 
     fn write(&self, name: &str, text: &str) {
@@ -80,7 +81,11 @@ impl Workspace {
     #[track_caller]
     fn fails(&self, args: &[&str], code: i32) -> String {
         let output = self.run(args);
-        assert_eq!(output.status.code(), Some(code), "interlock {args:?}: {output:?}");
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "interlock {args:?}: {output:?}"
+        );
         String::from_utf8(output.stderr).expect("utf-8 output")
     }
 
@@ -96,14 +101,21 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).expect("write golden");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
 fn imported_workspace() -> Workspace {
     let workspace = Workspace::with_control_list();
-    workspace.copy(&crate_dir().join("tests/data/records.jsonl"), "records.jsonl");
+    workspace.copy(
+        &crate_dir().join("tests/data/records.jsonl"),
+        "records.jsonl",
+    );
     workspace.ok(&["import-records", "records.jsonl"]);
     workspace
 }
@@ -117,7 +129,10 @@ fn import_then_query_as_a_table() {
 #[test]
 fn query_as_json_lines() {
     let workspace = imported_workspace();
-    golden("query-serial.jsonl", &workspace.ok(&["query", "--serial", "hk-g36-004512", "--json"]));
+    golden(
+        "query-serial.jsonl",
+        &workspace.ok(&["query", "--serial", "hk-g36-004512", "--json"]),
+    );
 }
 
 #[test]
@@ -160,9 +175,15 @@ fn show_a_record_and_its_history() {
         .replace(r#""amount":"20""#, r#""amount":"25""#);
     workspace.write("amendment.jsonl", &format!("{amended}\n"));
     let out = workspace.ok(&["import-records", "amendment.jsonl"]);
-    assert_eq!(out, "amendment.jsonl: imported 1 records as batch 2 (0 new, 1 revised, 0 unchanged)\n");
+    assert_eq!(
+        out,
+        "amendment.jsonl: imported 1 records as batch 2 (0 new, 1 revised, 0 unchanged)\n"
+    );
     golden("show.txt", &workspace.ok(&["show", &id[..10]]));
-    golden("show-history.txt", &workspace.ok(&["show", &id, "--history"]));
+    golden(
+        "show-history.txt",
+        &workspace.ok(&["show", &id, "--history"]),
+    );
     let json: serde_json::Value =
         serde_json::from_str(&workspace.ok(&["show", &id, "--history", "--json"])).expect("json");
     assert_eq!(json.as_array().map(Vec::len), Some(2));
@@ -202,13 +223,18 @@ fn problems_can_be_written_to_a_report_file() {
         .map(|n| format!(r#"{{"agency":"police","source_ref":"I-{n}","record":{{"kind":"item","make":"Glock","serial":"S{n}","country_of_manufacture":"QQ"}}}}"#) + "\n")
         .collect();
     workspace.write("many.jsonl", &bad);
-    let stderr = workspace.fails(&["import-records", "many.jsonl", "--report", "problems.txt"], 1);
+    let stderr = workspace.fails(
+        &["import-records", "many.jsonl", "--report", "problems.txt"],
+        1,
+    );
     assert!(stderr.contains("... 10 more in problems.txt"), "{stderr}");
     let report = std::fs::read_to_string(workspace.path("problems.txt")).expect("report");
     assert_eq!(report.lines().count(), 60);
     assert_eq!(
         report.lines().last(),
-        Some("many.jsonl:60: record.country_of_manufacture: `QQ` is not an ISO 3166-1 alpha-2 country code")
+        Some(
+            "many.jsonl:60: record.country_of_manufacture: `QQ` is not an ISO 3166-1 alpha-2 country code"
+        )
     );
 }
 
@@ -216,7 +242,10 @@ fn problems_can_be_written_to_a_report_file() {
 fn audit_verify_reports_an_intact_store() {
     let workspace = imported_workspace();
     let out = workspace.ok(&["audit", "verify"]);
-    assert_eq!(out, "audit log intact: 4 entries, 4 record revisions verified\n");
+    assert_eq!(
+        out,
+        "audit log intact: 4 entries, 4 record revisions verified\n"
+    );
     golden("audit-log.txt", &workspace.ok(&["audit", "log"]));
 }
 
@@ -235,8 +264,14 @@ fn audit_verify_fails_on_a_tampered_store() {
         txn.commit().expect("commit");
     }
     let stderr = workspace.fails(&["audit", "verify"], 4);
-    assert!(stderr.contains("audit entry 2: expected sequence number 1"), "{stderr}");
-    assert!(stderr.ends_with("error: the store was altered outside interlock: 3 problem(s)\n"), "{stderr}");
+    assert!(
+        stderr.contains("audit entry 2: expected sequence number 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("error: the store was altered outside interlock: 3 problem(s)\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -256,18 +291,28 @@ fn errors_name_what_to_do() {
     );
     let workspace = Workspace::new();
     let stderr = workspace.fails(&["init"], 5);
-    assert_eq!(stderr, "error: test.redb already exists; refusing to overwrite it\n");
+    assert_eq!(
+        stderr,
+        "error: test.redb already exists; refusing to overwrite it\n"
+    );
     let stderr = workspace.fails(&["show", "0123456789abcdef"], 3);
     assert_eq!(stderr, "error: no record with id 0123456789abcdef\n");
     let stderr = workspace.fails(&["import-records", "nope.jsonl"], 5);
-    assert!(stderr.starts_with("error: nope.jsonl: No such file"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: nope.jsonl: No such file"),
+        "{stderr}"
+    );
     let stderr = workspace.fails(&["query", "--kind", "tank"], 2);
     assert!(stderr.contains("unknown kind `tank`"), "{stderr}");
 }
 
 #[test]
 fn help_documents_exit_codes() {
-    let output = Command::cargo_bin("interlock").expect("binary").arg("--help").output().expect("run");
+    let output = Command::cargo_bin("interlock")
+        .expect("binary")
+        .arg("--help")
+        .output()
+        .expect("run");
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("4  integrity failure"), "{help}");
     assert!(help.contains("import-records"), "{help}");

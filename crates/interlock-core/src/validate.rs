@@ -98,7 +98,11 @@ impl Check<'_> {
 
     fn non_negative(&mut self, field: &str, amount: Decimal) {
         if amount.is_sign_negative() && !amount.is_zero() {
-            self.problem(field, "negative", format!("must not be negative (got {amount})"));
+            self.problem(
+                field,
+                "negative",
+                format!("must not be negative (got {amount})"),
+            );
         }
     }
 
@@ -141,11 +145,7 @@ impl Check<'_> {
         if let (Some(earlier), Some(later)) = (earlier, later)
             && later < earlier
         {
-            self.problem(
-                field,
-                "date-order",
-                format!("{later} is before {earlier}"),
-            );
+            self.problem(field, "date-order", format!("{later} is before {earlier}"));
         }
     }
 
@@ -293,7 +293,11 @@ impl Check<'_> {
         for (index, line) in a.lines.iter().enumerate() {
             let field = format!("record.lines[{index}]");
             if line.line_no == 0 {
-                self.problem(format!("{field}.line_no"), "line-number", "line numbers start at 1");
+                self.problem(
+                    format!("{field}.line_no"),
+                    "line-number",
+                    "line numbers start at 1",
+                );
             } else if !seen.insert(line.line_no) {
                 self.problem(
                     format!("{field}.line_no"),
@@ -367,9 +371,16 @@ impl Check<'_> {
         }
         for (index, document) in c.attached_documents.iter().enumerate() {
             let field = format!("record.attached_documents[{index}]");
-            self.non_empty(&format!("{field}.authorization_ref"), &document.authorization_ref);
+            self.non_empty(
+                &format!("{field}.authorization_ref"),
+                &document.authorization_ref,
+            );
             if document.line_no == Some(0) {
-                self.problem(format!("{field}.line_no"), "line-number", "line numbers start at 1");
+                self.problem(
+                    format!("{field}.line_no"),
+                    "line-number",
+                    "line numbers start at 1",
+                );
             }
             if let Some(quantity) = &document.quantity_written_off {
                 self.quantity(&format!("{field}.quantity_written_off"), quantity);
@@ -472,7 +483,10 @@ impl Check<'_> {
                     format!("line number {} appears more than once", line.line_no),
                 );
             }
-            self.quantity(&format!("{field}.quantity_received"), &line.quantity_received);
+            self.quantity(
+                &format!("{field}.quantity_received"),
+                &line.quantity_received,
+            );
         }
     }
 

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use interlock_core::RecordKind;
+use interlock_core::jsonl::JsonLinesError;
 use interlock_core::jsonl::import_json_lines;
 use interlock_core::model::RecordId;
 use interlock_core::store::{ImportError, ImportOutcome, Query, Store, StoreError};
-use interlock_core::jsonl::JsonLinesError;
-use interlock_core::RecordKind;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -20,7 +20,11 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().to_owned();
         let store = Store::create(&root.join("test.redb"), "tester").expect("create store");
-        Fixture { _dir: dir, root, store }
+        Fixture {
+            _dir: dir,
+            root,
+            store,
+        }
     }
 
     fn file(&self, name: &str, lines: &[String]) -> PathBuf {
@@ -60,7 +64,10 @@ fn expect_imported(outcome: ImportOutcome) -> interlock_core::store::ImportSumma
 #[test]
 fn an_import_writes_every_record_with_its_provenance() {
     let fx = Fixture::new();
-    let path = fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "hk 004512")]);
+    let path = fx.file(
+        "a.jsonl",
+        &[licence("GB/1", 10), seized("C-1", "hk 004512")],
+    );
     let summary = expect_imported(fx.import(&path).expect("import"));
     assert_eq!((summary.records, summary.created, summary.batch), (2, 2, 1));
 
@@ -71,10 +78,22 @@ fn an_import_writes_every_record_with_its_provenance() {
         .find(|r| r.kind == RecordKind::PoliceCase)
         .expect("the police case");
     assert_eq!(case.provenance.line, Some(2));
-    assert_eq!(case.provenance.source_sha256, interlock_core::jsonl::sha256_file(&path).expect("hash"));
-    assert_eq!(case.id, RecordId::derive("police", RecordKind::PoliceCase, "C-1"));
+    assert_eq!(
+        case.provenance.source_sha256,
+        interlock_core::jsonl::sha256_file(&path).expect("hash")
+    );
+    assert_eq!(
+        case.id,
+        RecordId::derive("police", RecordKind::PoliceCase, "C-1")
+    );
     // Serial numbers are found whatever their punctuation.
-    let found = fx.store.query(&Query { serial: Some("HK-004512".into()), ..Query::default() }).expect("query");
+    let found = fx
+        .store
+        .query(&Query {
+            serial: Some("HK-004512".into()),
+            ..Query::default()
+        })
+        .expect("query");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, case.id);
 }
@@ -96,12 +115,19 @@ fn reimporting_the_same_file_is_a_no_op() {
 #[test]
 fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
     let fx = Fixture::new();
-    expect_imported(fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)])).expect("import a"));
+    expect_imported(
+        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
+            .expect("import a"),
+    );
     // Same licence, amended quantity, plus an unchanged copy of another record.
     let summary = expect_imported(
-        fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)])).expect("import b"),
+        fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
+            .expect("import b"),
     );
-    assert_eq!((summary.created, summary.revised, summary.unchanged), (0, 1, 0));
+    assert_eq!(
+        (summary.created, summary.revised, summary.unchanged),
+        (0, 1, 0)
+    );
 
     let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/1");
     let history = fx.store.history(id).expect("history");
@@ -115,19 +141,31 @@ fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
 
     // The same content from a third file (different bytes: a blank line) adds nothing.
     let summary = expect_imported(
-        fx.import(&fx.file("c.jsonl", &[licence("GB/1", 12), String::new()])).expect("import c"),
+        fx.import(&fx.file("c.jsonl", &[licence("GB/1", 12), String::new()]))
+            .expect("import c"),
     );
-    assert_eq!((summary.created, summary.revised, summary.unchanged), (0, 0, 1));
+    assert_eq!(
+        (summary.created, summary.revised, summary.unchanged),
+        (0, 0, 1)
+    );
     assert_eq!(fx.store.history(id).expect("history").len(), 2);
 }
 
 #[test]
 fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
     let fx = Fixture::new();
-    let bad = licence("GB/3", 5).replace(r#""destination_countries":["DE"]"#, r#""destination_countries":["XX"]"#);
+    let bad = licence("GB/3", 5).replace(
+        r#""destination_countries":["DE"]"#,
+        r#""destination_countries":["XX"]"#,
+    );
     let path = fx.file(
         "bad.jsonl",
-        &[licence("GB/1", 10), seized("C-1", "A1"), bad, licence("GB/4", 1)],
+        &[
+            licence("GB/1", 10),
+            seized("C-1", "A1"),
+            bad,
+            licence("GB/4", 1),
+        ],
     );
     let stats_before = fx.store.stats().expect("stats");
     match fx.import(&path) {
@@ -162,21 +200,34 @@ fn every_problem_of_a_file_is_reported_with_its_line() {
             r#"{"agency":"police","source_ref":"x","record":{"kind":"item","make":"Glock","serial":"1","colour":"red"}}"#.to_owned(),
         ],
     );
-    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path) else {
+    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path)
+    else {
         panic!("expected a refusal");
     };
     let rendered: Vec<String> = diagnostics.iter().map(|d| d.render("many.jsonl")).collect();
     assert_eq!(rendered.len(), 3, "{rendered:#?}");
-    assert!(rendered[0].starts_with("many.jsonl:1: key must be a string"), "{}", rendered[0]);
-    assert_eq!(rendered[1], "many.jsonl:2: record.lines[0].value.currency: `XYZ` is not an ISO 4217 currency code");
-    assert!(rendered[2].starts_with("many.jsonl:3: record: unknown field `colour`"), "{}", rendered[2]);
+    assert!(
+        rendered[0].starts_with("many.jsonl:1: key must be a string"),
+        "{}",
+        rendered[0]
+    );
+    assert_eq!(
+        rendered[1],
+        "many.jsonl:2: record.lines[0].value.currency: `XYZ` is not an ISO 4217 currency code"
+    );
+    assert!(
+        rendered[2].starts_with("many.jsonl:3: record: unknown field `colour`"),
+        "{}",
+        rendered[2]
+    );
 }
 
 #[test]
 fn the_same_record_twice_in_one_file_with_different_content_is_refused() {
     let fx = Fixture::new();
     let path = fx.file("dup.jsonl", &[licence("GB/1", 10), licence("GB/1", 11)]);
-    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path) else {
+    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path)
+    else {
         panic!("expected a refusal");
     };
     assert_eq!(
@@ -188,8 +239,14 @@ fn the_same_record_twice_in_one_file_with_different_content_is_refused() {
 #[test]
 fn audit_verify_passes_on_an_untouched_store() {
     let fx = Fixture::new();
-    expect_imported(fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")])).expect("import"));
-    expect_imported(fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)])).expect("import"));
+    expect_imported(
+        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
+            .expect("import"),
+    );
+    expect_imported(
+        fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
+            .expect("import"),
+    );
     let report = fx.store.verify().expect("verify");
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.entries, 3);
@@ -198,15 +255,19 @@ fn audit_verify_passes_on_an_untouched_store() {
 
 /// Rewrites tables with redb directly, as someone with the file but not the API could.
 mod tamper {
-    use redb::{ReadableTable, TableDefinition};
     #[allow(unused_imports)]
     use redb::ReadableTable as _;
+    use redb::{ReadableTable, TableDefinition};
 
     pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
-    pub const REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> = TableDefinition::new("revisions");
+    pub const REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> =
+        TableDefinition::new("revisions");
 
-    pub fn edit<K, V>(path: &std::path::Path, table: TableDefinition<K, V>, change: impl FnOnce(&mut redb::Table<K, V>))
-    where
+    pub fn edit<K, V>(
+        path: &std::path::Path,
+        table: TableDefinition<K, V>,
+        change: impl FnOnce(&mut redb::Table<K, V>),
+    ) where
         K: redb::Key + 'static,
         V: redb::Value + 'static,
     {
@@ -226,8 +287,14 @@ mod tamper {
 
 fn tampered_store(change: impl FnOnce(&Path)) -> Vec<String> {
     let fx = Fixture::new();
-    expect_imported(fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")])).expect("import"));
-    expect_imported(fx.import(&fx.file("b.jsonl", &[licence("GB/2", 3)])).expect("import"));
+    expect_imported(
+        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
+            .expect("import"),
+    );
+    expect_imported(
+        fx.import(&fx.file("b.jsonl", &[licence("GB/2", 3)]))
+            .expect("import"),
+    );
     let path = fx.store.path().to_owned();
     drop(fx.store);
     change(&path);
@@ -243,10 +310,17 @@ fn audit_verify_catches_an_edited_audit_entry() {
         tamper::edit(path, tamper::AUDIT, |table| {
             let mut entry = tamper::json_of(table, 1);
             entry["actor"] = "someone-else".into();
-            table.insert(1, serde_json::to_vec(&entry).expect("json").as_slice()).expect("insert");
+            table
+                .insert(1, serde_json::to_vec(&entry).expect("json").as_slice())
+                .expect("insert");
         })
     });
-    assert!(problems.iter().any(|p| p == "audit entry 1: content does not match its hash (entry was edited)"), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p == "audit entry 1: content does not match its hash (entry was edited)"),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -256,7 +330,12 @@ fn audit_verify_catches_a_deleted_audit_entry() {
             table.remove(1).expect("remove");
         })
     });
-    assert!(problems.iter().any(|p| p.contains("entries were deleted or reordered")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("entries were deleted or reordered")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -265,11 +344,20 @@ fn audit_verify_catches_reordered_audit_entries() {
         tamper::edit(path, tamper::AUDIT, |table| {
             let first = tamper::json_of(table, 1);
             let second = tamper::json_of(table, 2);
-            table.insert(1, serde_json::to_vec(&second).expect("json").as_slice()).expect("insert");
-            table.insert(2, serde_json::to_vec(&first).expect("json").as_slice()).expect("insert");
+            table
+                .insert(1, serde_json::to_vec(&second).expect("json").as_slice())
+                .expect("insert");
+            table
+                .insert(2, serde_json::to_vec(&first).expect("json").as_slice())
+                .expect("insert");
         })
     });
-    assert!(problems.iter().any(|p| p.contains("chain broken") || p.contains("reordered")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("chain broken") || p.contains("reordered")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -279,7 +367,10 @@ fn audit_verify_catches_a_truncated_audit_log() {
             table.remove(2).expect("remove last");
         })
     });
-    assert!(problems.iter().any(|p| p.contains("removed from the end")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("removed from the end")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -287,14 +378,23 @@ fn audit_verify_catches_an_edited_record() {
     let problems = tampered_store(|path| {
         tamper::edit(path, tamper::REVISIONS, |table| {
             let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/2");
-            let bytes = table.get((&id.0, 1)).expect("get").expect("revision").value().to_vec();
-            let text = String::from_utf8(bytes).expect("utf8").replace("\"3\"", "\"300\"");
+            let bytes = table
+                .get((&id.0, 1))
+                .expect("get")
+                .expect("revision")
+                .value()
+                .to_vec();
+            let text = String::from_utf8(bytes)
+                .expect("utf8")
+                .replace("\"3\"", "\"300\"");
             table.insert((&id.0, 1), text.as_bytes()).expect("insert");
         })
     });
     let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/2");
     assert!(
-        problems.contains(&format!("record {id} revision 1: content does not match its hash (record was edited)")),
+        problems.contains(&format!(
+            "record {id} revision 1: content does not match its hash (record was edited)"
+        )),
         "{problems:?}"
     );
 }
@@ -307,13 +407,21 @@ fn audit_verify_catches_a_deleted_record() {
             table.remove((&id.0, 1)).expect("remove");
         })
     });
-    assert!(problems.iter().any(|p| p.starts_with("import batch 1: its records differ")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("import batch 1: its records differ")),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn a_damaged_file_is_reported_not_trusted() {
     let fx = Fixture::new();
-    expect_imported(fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)])).expect("import"));
+    expect_imported(
+        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
+            .expect("import"),
+    );
     let path = fx.store.path().to_owned();
     drop(fx.store);
     let mut bytes = std::fs::read(&path).expect("read");
@@ -340,7 +448,10 @@ fn opening_something_that_is_not_a_store_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("missing.redb");
     let error = Store::open(&missing).expect_err("missing");
-    assert!(error.to_string().starts_with("no interlock store at"), "{error}");
+    assert!(
+        error.to_string().starts_with("no interlock store at"),
+        "{error}"
+    );
 
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "hello, this is not a database").expect("write");
@@ -351,17 +462,26 @@ fn opening_something_that_is_not_a_store_says_so() {
     {
         let db = redb::Database::create(&foreign).expect("create");
         let txn = db.begin_write().expect("write");
-        txn.open_table(TableDefinition::<&str, u64>::new("other")).expect("table");
+        txn.open_table(TableDefinition::<&str, u64>::new("other"))
+            .expect("table");
         txn.commit().expect("commit");
     }
     let error = Store::open(&foreign).expect_err("foreign redb");
     assert_eq!(
         error.to_string(),
-        format!("{} is not an interlock store (a redb file without interlock's tables)", foreign.display())
+        format!(
+            "{} is not an interlock store (a redb file without interlock's tables)",
+            foreign.display()
+        )
     );
 
     let error = Store::create(&foreign, "tester").expect_err("exists");
-    assert!(error.to_string().ends_with("already exists; refusing to overwrite it"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .ends_with("already exists; refusing to overwrite it"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -370,10 +490,16 @@ fn a_store_from_a_newer_interlock_is_refused() {
     let path = fx.store.path().to_owned();
     drop(fx.store);
     tamper::edit(&path, TableDefinition::<&str, &[u8]>::new("meta"), |meta| {
-        meta.insert("schema_version", 99u32.to_be_bytes().as_slice()).expect("insert");
+        meta.insert("schema_version", 99u32.to_be_bytes().as_slice())
+            .expect("insert");
     });
     let error = Store::open(&path).expect_err("newer");
-    assert!(error.to_string().contains("newer interlock (store schema 99)"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("newer interlock (store schema 99)"),
+        "{error}"
+    );
 }
 
 use redb::{ReadableTable, TableDefinition};

@@ -24,7 +24,9 @@ fn lists() -> ControlLists {
     v2.version = semver::Version::new(1, 1, 0);
     v2.valid_from = "2026-01-01".parse().expect("date");
     v2.entries.push(entry("ML1.a.4", "VIII.SA.4"));
-    ControlLists { versions: vec![v1, v2] }
+    ControlLists {
+        versions: vec![v1, v2],
+    }
 }
 
 /// Problems of one JSON draft, as `field: message` lines.
@@ -58,9 +60,15 @@ fn a_complete_export_licence_is_valid() {
 #[test]
 fn licence_rules() {
     let bad = LICENCE
-        .replace(r#""destination_countries":["DE"]"#, r#""destination_countries":[]"#)
+        .replace(
+            r#""destination_countries":["DE"]"#,
+            r#""destination_countries":[]"#,
+        )
         .replace(r#""role":"end_user""#, r#""role":"broker""#)
-        .replace(r#""valid_until":"2027-02-01""#, r#""valid_until":"2025-02-01""#)
+        .replace(
+            r#""valid_until":"2027-02-01""#,
+            r#""valid_until":"2025-02-01""#,
+        )
         .replace(r#""unit":"NAR""#, r#""unit":"BOX""#)
         .replace(r#""amount":"10""#, r#""amount":"-1""#);
     check(
@@ -97,12 +105,16 @@ fn control_entries_are_checked_against_the_list_in_force_on_the_record_date() {
     let old = LICENCE.replace("2026-02-01", "2025-02-01");
     check(
         &draft("licensing", &old),
-        &["record.lines[0].control_entry: `ML1.a.4` is not an entry of control list Test list 1.0.0 (in force from 2024-01-01)"],
+        &[
+            "record.lines[0].control_entry: `ML1.a.4` is not an entry of control list Test list 1.0.0 (in force from 2024-01-01)",
+        ],
     );
     let before_any = LICENCE.replace("2026-02-01", "2020-02-01");
     check(
         &draft("licensing", &before_any),
-        &["record.lines[0].control_entry: refers to control entry `ML1.a.4` but no control list was in force on 2020-02-01"],
+        &[
+            "record.lines[0].control_entry: refers to control entry `ML1.a.4` but no control list was in force on 2020-02-01",
+        ],
     );
 }
 
@@ -112,8 +124,8 @@ fn refusals_need_reasons_and_imports_need_origins() {
     check(
         &draft("licensing", refused),
         &[
-            "record.origin_countries: an import authorization must name at least one country of origin or export",
             "record.refusal_reasons: a refused application must state at least one refusal reason",
+            "record.origin_countries: an import authorization must name at least one country of origin or export",
         ],
     );
     let fixed = refused.replace(
@@ -122,8 +134,11 @@ fn refusals_need_reasons_and_imports_need_origins() {
     );
     check(&draft("licensing", &fixed), &[]);
     let issued_without_date = LICENCE.replace(r#""issue_date":"2026-02-01","#, "");
-    assert!(problems(&draft("licensing", &issued_without_date))
-        .contains(&"record.issue_date: is required for a licence with status issued".to_owned()));
+    assert!(
+        problems(&draft("licensing", &issued_without_date)).contains(
+            &"record.issue_date: is required for a licence with status issued".to_owned()
+        )
+    );
 }
 
 const DECLARATION: &str = r#"{"kind":"customs_declaration","declaration_ref":"26GB000000000001","item_no":1,"procedure":"export","customs_office":"GBLHR001","date":"2026-03-10","country_of_destination":"DE","hs_code":"930190","description":"Rifles","quantity":{"amount":"4","unit":"NAR"},"value":{"amount":"10000","currency":"EUR"},"attached_documents":[{"code":"X002","authorization_ref":"GB/1","line_no":1,"quantity_written_off":{"amount":"4","unit":"NAR"}}]}"#;
@@ -163,7 +178,10 @@ fn items_and_their_markings() {
     let bad = item
         .replace(r#""serial":"GLK-17-88123""#, r#""serial":" -/ ""#)
         .replace(r#""year":2020"#, r#""year":2010"#)
-        .replace(r#""country_of_manufacture":"AT""#, r#""country_of_manufacture":"AUT""#);
+        .replace(
+            r#""country_of_manufacture":"AT""#,
+            r#""country_of_manufacture":"AUT""#,
+        );
     check(
         &draft("police", &bad),
         &[
@@ -173,17 +191,19 @@ fn items_and_their_markings() {
         ],
     );
     let future = item.replace("2019", "2031");
-    assert!(problems(&draft("police", &future))
-        .contains(&"record.year_of_manufacture: 2031 is not a plausible year of manufacture".to_owned()));
+    assert!(problems(&draft("police", &future)).contains(
+        &"record.year_of_manufacture: 2031 is not a plausible year of manufacture".to_owned()
+    ));
 }
 
 #[test]
 fn police_cases() {
     let case = r#"{"kind":"police_case","case_ref":"MPS/26/1","police_agency":"Metropolitan Police","date":"2026-05-03","country":"GB","event":"trace_request_sent","trace_counterpart":"DE","trace_status":"pending","items":[{"make":"Heckler & Koch","serial":"HK-G36-004512"}]}"#;
     check(&draft("police", case), &[]);
-    let bad = case
-        .replace(r#""trace_counterpart":"DE","#, "")
-        .replace(r#""items":[{"make":"Heckler & Koch","serial":"HK-G36-004512"}]"#, r#""items":[]"#);
+    let bad = case.replace(r#""trace_counterpart":"DE","#, "").replace(
+        r#""items":[{"make":"Heckler & Koch","serial":"HK-G36-004512"}]"#,
+        r#""items":[]"#,
+    );
     check(
         &draft("police", &bad),
         &[
@@ -198,14 +218,21 @@ fn end_user_certificates_and_delivery_verifications() {
     let euc = r#"{"kind":"end_user_certificate","reference":"EUC-1","issuing_country":"DE","date":"2026-01-15","end_user":{"role":"end_user","name":"Bundeswehr","country":"DE"},"goods_description":"Assault rifles","no_reexport_clause":true}"#;
     check(&draft("licensing", euc), &[]);
     check(
-        &draft("licensing", &euc.replace(r#""name":"Bundeswehr""#, r#""name":"  ""#).replace(r#""issuing_country":"DE""#, r#""issuing_country":"ZZ""#)),
+        &draft(
+            "licensing",
+            &euc.replace(r#""name":"Bundeswehr""#, r#""name":"  ""#)
+                .replace(r#""issuing_country":"DE""#, r#""issuing_country":"ZZ""#),
+        ),
         &[
             "record.issuing_country: `ZZ` is not an ISO 3166-1 alpha-2 country code",
             "record.end_user.name: is required and must not be empty",
         ],
     );
     let dvc = r#"{"kind":"delivery_verification","reference":"DVC-1","issuing_country":"DE","date":"2026-04-01","authorization_ref":"GB/1","lines":[{"line_no":1,"quantity_received":{"amount":"4","unit":"NAR"}},{"line_no":1,"quantity_received":{"amount":"1","unit":"NAR"}}]}"#;
-    check(&draft("licensing", dvc), &["record.lines[1].line_no: line number 1 appears more than once"]);
+    check(
+        &draft("licensing", dvc),
+        &["record.lines[1].line_no: line number 1 appears more than once"],
+    );
 }
 
 #[test]
@@ -213,14 +240,23 @@ fn denials_and_embargoes() {
     let denial = r#"{"kind":"denial","reference":"DN-1","notifying_country":"FR","date":"2026-02-02","reason":"Criterion 7","entities":[{"role":"end_user","name":"Acme Trading","country":"AE"}]}"#;
     check(&draft("licensing", denial), &[]);
     check(
-        &draft("licensing", &denial.replace(r#"[{"role":"end_user","name":"Acme Trading","country":"AE"}]"#, "[]")),
+        &draft(
+            "licensing",
+            &denial.replace(
+                r#"[{"role":"end_user","name":"Acme Trading","country":"AE"}]"#,
+                "[]",
+            ),
+        ),
         &["record.entities: a denial must name at least one entity"],
     );
     let embargo = r#"{"kind":"embargo","authority":"un_security_council","instrument":"UNSCR 1970 (2011)","target_country":"LY","scope":"all_arms","start":"2011-02-26"}"#;
     check(&draft("licensing", embargo), &[]);
     let bad = embargo
         .replace(r#""scope":"all_arms""#, r#""scope":"categories""#)
-        .replace(r#""start":"2011-02-26""#, r#""start":"2011-02-26","end":"2010-01-01""#);
+        .replace(
+            r#""start":"2011-02-26""#,
+            r#""start":"2011-02-26","end":"2010-01-01""#,
+        );
     check(
         &draft("licensing", &bad),
         &[

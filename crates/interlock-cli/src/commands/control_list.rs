@@ -100,10 +100,12 @@ pub fn run(context: &Context, command: ControlListCommand) -> Result<ExitCode, F
             let list = parse_file(&file)?;
             let source = SourceFile {
                 name: file.display().to_string(),
-                sha256: interlock_core::jsonl::sha256_file(&file)
-                    .map_err(|e| Failure::new(super::EXIT_FAILURE, format!("{}: {e}", file.display())))?,
+                sha256: interlock_core::jsonl::sha256_file(&file).map_err(|e| {
+                    Failure::new(super::EXIT_FAILURE, format!("{}: {e}", file.display()))
+                })?,
             };
-            let (name, version, entries) = (list.name.clone(), list.version.clone(), list.entries.len());
+            let (name, version, entries) =
+                (list.name.clone(), list.version.clone(), list.entries.len());
             match store.import_control_list(list, &source, &context.actor)? {
                 ControlListOutcome::Imported => {
                     println!("imported control list {name} {version} ({entries} entries)")
@@ -139,7 +141,10 @@ pub fn run(context: &Context, command: ControlListCommand) -> Result<ExitCode, F
             if json {
                 print_json(&list)?;
             } else {
-                println!("{} {} (in force from {})", list.name, list.version, list.valid_from);
+                println!(
+                    "{} {} (in force from {})",
+                    list.name, list.version, list.valid_from
+                );
                 print!("{}", list.render_tree());
             }
         }
@@ -148,7 +153,10 @@ pub fn run(context: &Context, command: ControlListCommand) -> Result<ExitCode, F
             let entry = list.entry(&id).ok_or_else(|| {
                 Failure::new(
                     EXIT_NOT_FOUND,
-                    format!("no entry {id} in control list {} {}", list.name, list.version),
+                    format!(
+                        "no entry {id} in control list {} {}",
+                        list.name, list.version
+                    ),
                 )
             })?;
             if json {

@@ -97,9 +97,8 @@ impl Reporter {
     pub fn new(args: &ImportOutputArgs) -> Result<Reporter, Failure> {
         let report_file = match &args.report {
             Some(path) => {
-                let file = std::fs::File::create(path).map_err(|e| {
-                    Failure::new(EXIT_FAILURE, format!("{}: {e}", path.display()))
-                })?;
+                let file = std::fs::File::create(path)
+                    .map_err(|e| Failure::new(EXIT_FAILURE, format!("{}: {e}", path.display())))?;
                 Some((path.clone(), file))
             }
             None => None,
@@ -143,7 +142,10 @@ impl Reporter {
                     if total == 1 { "problem" } else { "problems" }
                 );
                 if more > 0 {
-                    message.push_str(&format!(" (only the first {} are listed)", diagnostics.len()));
+                    message.push_str(&format!(
+                        " (only the first {} are listed)",
+                        diagnostics.len()
+                    ));
                 }
                 if self.json {
                     print_json(&serde_json::json!({
@@ -167,9 +169,8 @@ impl Reporter {
                 eprintln!("{text}");
             }
             if let Some((path, report)) = &mut self.report_file {
-                writeln!(report, "{text}").map_err(|e| {
-                    Failure::new(EXIT_FAILURE, format!("{}: {e}", path.display()))
-                })?;
+                writeln!(report, "{text}")
+                    .map_err(|e| Failure::new(EXIT_FAILURE, format!("{}: {e}", path.display())))?;
             }
         }
         if let Some((path, _)) = &self.report_file

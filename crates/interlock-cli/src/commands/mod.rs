@@ -40,26 +40,25 @@ impl Context {
 
     pub fn open_store(&self) -> Result<Store, Failure> {
         let store = Store::open(&self.store_path)?;
-        apply_fixed_time(&store)?;
+        store.set_fixed_time(fixed_time()?);
         Ok(store)
     }
 }
 
 /// `INTERLOCK_FIXED_TIME` pins every timestamp the store writes, so demos and golden
 /// tests are reproducible. Not for production use.
-fn apply_fixed_time(store: &Store) -> Result<(), Failure> {
-    if let Ok(text) = std::env::var("INTERLOCK_FIXED_TIME") {
-        let time: jiff::Timestamp = text.parse().map_err(|e| {
-            Failure::new(EXIT_FAILURE, format!("INTERLOCK_FIXED_TIME `{text}`: {e}"))
-        })?;
-        store.set_fixed_time(Some(time));
+fn fixed_time() -> Result<Option<jiff::Timestamp>, Failure> {
+    match std::env::var("INTERLOCK_FIXED_TIME") {
+        Ok(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e| Failure::new(EXIT_FAILURE, format!("INTERLOCK_FIXED_TIME `{text}`: {e}"))),
+        Err(_) => Ok(None),
     }
-    Ok(())
 }
 
 pub fn init(context: &Context) -> Result<ExitCode, Failure> {
-    let store = Store::create(&context.store_path, &context.actor)?;
-    apply_fixed_time(&store)?;
+    Store::create_with_fixed_time(&context.store_path, &context.actor, fixed_time()?)?;
     println!("created store {}", context.store_path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -92,8 +91,7 @@ impl Failure {
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Failure {
         let code = match &error {
-            StoreError::NotFound { .. }
-            | StoreError::UnknownRecord(_) => EXIT_NOT_FOUND,
+            StoreError::NotFound { .. } | StoreError::UnknownRecord(_) => EXIT_NOT_FOUND,
             StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
             StoreError::Plugin { .. } => EXIT_REFUSED,
             StoreError::Corrupted(_) => EXIT_INTEGRITY,

@@ -71,13 +71,21 @@ pub fn query(context: &Context, args: QueryArgs) -> Result<ExitCode, Failure> {
     })?;
     if args.json {
         for record in &records {
-            let line = serde_json::to_string(record)
-                .map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
+            let line =
+                serde_json::to_string(record).map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
             println!("{line}");
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = table(&["ID", "KIND", "AGENCY", "SOURCE REF", "DATE", "REV", "SUMMARY"]);
+    let mut out = table(&[
+        "ID",
+        "KIND",
+        "AGENCY",
+        "SOURCE REF",
+        "DATE",
+        "REV",
+        "SUMMARY",
+    ]);
     for record in &records {
         out.add_row(vec![
             record.id.to_hex()[..12].to_owned(),
@@ -114,7 +122,10 @@ pub fn show(context: &Context, args: ShowArgs) -> Result<ExitCode, Failure> {
         store.get(id)?.into_iter().collect()
     };
     if revisions.is_empty() {
-        return Err(Failure::new(EXIT_NOT_FOUND, format!("no record with id {}", args.id)));
+        return Err(Failure::new(
+            EXIT_NOT_FOUND,
+            format!("no record with id {}", args.id),
+        ));
     }
     if args.json {
         return if args.history {
@@ -152,7 +163,14 @@ fn print_record(record: &StoredRecord, superseded: bool) -> Result<(), Failure> 
         println!("event date   {date}");
     }
     println!("captured at  {}", record.captured_at);
-    println!("sensitive    {}", if record.draft.sensitive { "yes (ATT Art. 13(3))" } else { "no" });
+    println!(
+        "sensitive    {}",
+        if record.draft.sensitive {
+            "yes (ATT Art. 13(3))"
+        } else {
+            "no"
+        }
+    );
     println!("source       {location}");
     println!("source hash  sha256:{}", p.source_sha256);
     match &p.adapter {

@@ -74,31 +74,49 @@ impl Facets {
             Body::Authorization(a) => {
                 facets.authorization_refs.insert(a.reference.clone());
                 add_parties(&mut facets, &a.parties);
-                facets.countries.extend(a.destination_countries.iter().cloned());
+                facets
+                    .countries
+                    .extend(a.destination_countries.iter().cloned());
                 facets.countries.extend(a.origin_countries.iter().cloned());
                 facets.countries.extend(a.transit_countries.iter().cloned());
                 for line in &a.lines {
-                    facets.control_entries.extend(line.control_entry.iter().cloned());
-                    facets.serials.extend(line.serial_numbers.iter().map(|s| normalize_serial(s)));
+                    facets
+                        .control_entries
+                        .extend(line.control_entry.iter().cloned());
+                    facets
+                        .serials
+                        .extend(line.serial_numbers.iter().map(|s| normalize_serial(s)));
                 }
             }
             Body::CustomsDeclaration(c) => {
                 add_parties(&mut facets, &c.parties);
                 facets.countries.extend(
-                    [&c.country_of_dispatch, &c.country_of_destination, &c.country_of_origin]
-                        .into_iter()
-                        .flatten()
-                        .cloned(),
+                    [
+                        &c.country_of_dispatch,
+                        &c.country_of_destination,
+                        &c.country_of_origin,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
                 );
                 for document in &c.attached_documents {
-                    facets.authorization_refs.insert(document.authorization_ref.clone());
+                    facets
+                        .authorization_refs
+                        .insert(document.authorization_ref.clone());
                 }
             }
             Body::Item(item) => {
                 facets.serials.insert(normalize_serial(&item.serial));
-                facets.countries.extend(item.country_of_manufacture.iter().cloned());
-                facets.countries.extend(item.import_mark.iter().map(|m| m.country.clone()));
-                facets.control_entries.extend(item.control_entry.iter().cloned());
+                facets
+                    .countries
+                    .extend(item.country_of_manufacture.iter().cloned());
+                facets
+                    .countries
+                    .extend(item.import_mark.iter().map(|m| m.country.clone()));
+                facets
+                    .control_entries
+                    .extend(item.control_entry.iter().cloned());
             }
             Body::PoliceCase(p) => {
                 add_parties(&mut facets, &p.parties);
@@ -106,24 +124,36 @@ impl Facets {
                 facets.countries.extend(p.trace_counterpart.iter().cloned());
                 for item in &p.items {
                     facets.serials.insert(normalize_serial(&item.serial));
-                    facets.countries.extend(item.country_of_manufacture.iter().cloned());
-                    facets.control_entries.extend(item.control_entry.iter().cloned());
+                    facets
+                        .countries
+                        .extend(item.country_of_manufacture.iter().cloned());
+                    facets
+                        .control_entries
+                        .extend(item.control_entry.iter().cloned());
                 }
             }
             Body::EndUserCertificate(e) => {
                 add_parties(&mut facets, std::slice::from_ref(&e.end_user));
                 facets.countries.insert(e.issuing_country.clone());
-                facets.authorization_refs.extend(e.authorization_ref.iter().cloned());
+                facets
+                    .authorization_refs
+                    .extend(e.authorization_ref.iter().cloned());
             }
             Body::DeliveryVerification(d) => {
                 facets.countries.insert(d.issuing_country.clone());
-                facets.authorization_refs.insert(d.authorization_ref.clone());
+                facets
+                    .authorization_refs
+                    .insert(d.authorization_ref.clone());
             }
             Body::Denial(d) => {
                 add_parties(&mut facets, &d.entities);
                 facets.countries.insert(d.notifying_country.clone());
-                facets.countries.extend(d.destination_country.iter().cloned());
-                facets.control_entries.extend(d.control_entry.iter().cloned());
+                facets
+                    .countries
+                    .extend(d.destination_country.iter().cloned());
+                facets
+                    .control_entries
+                    .extend(d.control_entry.iter().cloned());
             }
             Body::Embargo(e) => {
                 facets.countries.insert(e.target_country.clone());

@@ -182,7 +182,9 @@ impl Import<'_> {
             let content_hash = draft.content_hash();
             if let Some((seen_hash, seen_line)) = self.seen.get(&id) {
                 if *seen_hash != content_hash {
-                    let earlier = seen_line.map(|l| format!(" on line {l}")).unwrap_or_default();
+                    let earlier = seen_line
+                        .map(|l| format!(" on line {l}"))
+                        .unwrap_or_default();
                     problems_found.push(
                         Diagnostic::error(
                             "source_ref",
@@ -277,6 +279,9 @@ impl Import<'_> {
         if self.error_count > 0 {
             // Dropping the transaction aborts it; say so explicitly for the reader.
             self.txn.abort().map_err(StoreError::from)?;
+            // Adapters report decoding problems as they read and validation problems per
+            // batch; the record manager wants them in file order.
+            self.errors.sort_by_key(|d| d.line);
             return Err(ImportError::Invalid {
                 diagnostics: self.errors,
                 total: self.error_count,
@@ -300,7 +305,12 @@ impl Import<'_> {
         self.txn
             .open_table(tables::BATCHES)
             .map_err(StoreError::from)?
-            .insert(self.batch, serde_json::to_vec(&info).map_err(StoreError::from)?.as_slice())
+            .insert(
+                self.batch,
+                serde_json::to_vec(&info)
+                    .map_err(StoreError::from)?
+                    .as_slice(),
+            )
             .map_err(StoreError::from)?;
         self.txn
             .open_table(tables::BATCH_BY_SOURCE)

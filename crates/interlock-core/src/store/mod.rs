@@ -138,7 +138,9 @@ pub enum InstallOutcome {
     /// The same name, version and bytes were already installed.
     AlreadyInstalled,
     /// A new version replaced an older one.
-    Upgraded { previous_version: String },
+    Upgraded {
+        previous_version: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -176,6 +178,15 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Creates a new, empty store. Refuses to touch an existing file.
     pub fn create(path: &Path, actor: &str) -> Result<Store, StoreError> {
+        Self::create_with_fixed_time(path, actor, None)
+    }
+
+    /// [`Store::create`] with every timestamp pinned (see [`Store::set_fixed_time`]).
+    pub fn create_with_fixed_time(
+        path: &Path,
+        actor: &str,
+        fixed_time: Option<jiff::Timestamp>,
+    ) -> Result<Store, StoreError> {
         if path.exists() {
             return Err(StoreError::AlreadyExists {
                 path: path.to_owned(),
@@ -185,7 +196,7 @@ impl Store {
         let store = Store {
             db,
             path: path.to_owned(),
-            fixed_time: Mutex::new(None),
+            fixed_time: Mutex::new(fixed_time),
         };
         let txn = store.begin_write()?;
         {
@@ -356,9 +367,9 @@ impl Store {
             return Ok(None);
         };
         let revisions = txn.open_table(tables::REVISIONS)?;
-        let bytes = revisions
-            .get((&id.0, revision))?
-            .ok_or_else(|| StoreError::Corrupted(format!("record {id} has no revision {revision}")))?;
+        let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
+            StoreError::Corrupted(format!("record {id} has no revision {revision}"))
+        })?;
         Ok(Some(serde_json::from_slice(bytes.value())?))
     }
 
@@ -550,8 +561,10 @@ impl Store {
         };
         txn.open_table(tables::PLUGIN_WASM)?
             .insert(plugin.wasm_sha256.as_str(), wasm)?;
-        txn.open_table(tables::PLUGINS)?
-            .insert(plugin.name.as_str(), serde_json::to_vec(&plugin)?.as_slice())?;
+        txn.open_table(tables::PLUGINS)?.insert(
+            plugin.name.as_str(),
+            serde_json::to_vec(&plugin)?.as_slice(),
+        )?;
         self.append_audit(
             &txn,
             actor,
@@ -665,7 +678,10 @@ impl Store {
                 AuditAction::Import => {
                     if let (Some(batch), Some(digest)) = (
                         entry.details.get("batch").and_then(|v| v.as_u64()),
-                        entry.details.get("revisions_digest").and_then(|v| v.as_str()),
+                        entry
+                            .details
+                            .get("revisions_digest")
+                            .and_then(|v| v.as_str()),
                     ) {
                         batch_digests.insert(batch, (digest.to_owned(), RevisionDigest::default()));
                     }
@@ -684,10 +700,20 @@ impl Store {
             expected_seq = entry.seq + 1;
             last = Some(entry);
         }
-        let head = txn.open_table(tables::META)?.get("audit_head")?.map(|v| v.value().to_vec());
-        let head: Option<serde_json::Value> = head.and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let head_seq = head.as_ref().and_then(|h| h.get("seq")).and_then(|v| v.as_u64());
-        let head_hash = head.as_ref().and_then(|h| h.get("hash")).and_then(|v| v.as_str());
+        let head = txn
+            .open_table(tables::META)?
+            .get("audit_head")?
+            .map(|v| v.value().to_vec());
+        let head: Option<serde_json::Value> =
+            head.and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let head_seq = head
+            .as_ref()
+            .and_then(|h| h.get("seq"))
+            .and_then(|v| v.as_u64());
+        let head_hash = head
+            .as_ref()
+            .and_then(|h| h.get("hash"))
+            .and_then(|v| v.as_str());
         match (&last, head_seq, head_hash) {
             (Some(last), Some(seq), Some(hash)) if last.seq == seq && last.hash == hash => {}
             _ => report.problems.push(
@@ -705,7 +731,9 @@ impl Store {
             let record: StoredRecord = match serde_json::from_slice(bytes.value()) {
                 Ok(record) => record,
                 Err(error) => {
-                    report.problems.push(format!("record {id} revision {revision}: unreadable: {error}"));
+                    report.problems.push(format!(
+                        "record {id} revision {revision}: unreadable: {error}"
+                    ));
                     continue;
                 }
             };
@@ -745,9 +773,9 @@ impl Store {
             }
         }
         for version in control_list_digests.keys() {
-            report
-                .problems
-                .push(format!("control list {version}: in the audit log but missing from the store"));
+            report.problems.push(format!(
+                "control list {version}: in the audit log but missing from the store"
+            ));
         }
         Ok(report)
     }

