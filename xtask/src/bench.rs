@@ -64,12 +64,18 @@ struct Measurement {
 
 fn timed(name: &str, mut command: Command) -> Result<Measurement> {
     let start = Instant::now();
-    let output = command.output().with_context(|| format!("could not start {name}"))?;
+    let output = command
+        .output()
+        .with_context(|| format!("could not start {name}"))?;
     let elapsed = start.elapsed();
     if !output.status.success() {
         bail!(
             "{name} failed: {}",
-            String::from_utf8_lossy(&output.stderr).lines().take(5).collect::<Vec<_>>().join("\n")
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     Ok(Measurement {
@@ -81,7 +87,10 @@ fn timed(name: &str, mut command: Command) -> Result<Measurement> {
 
 pub fn import(rows: u64) -> Result<()> {
     let root = project_root();
-    crate::gate::run("cargo", &["build", "--quiet", "--release", "-p", "interlock-cli"])?;
+    crate::gate::run(
+        "cargo",
+        &["build", "--quiet", "--release", "-p", "interlock-cli"],
+    )?;
     let binary = root.join("target/release/interlock");
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir)?;
@@ -99,7 +108,11 @@ pub fn import(rows: u64) -> Result<()> {
     init.args(["--store"]).arg(&store).arg("init");
     timed("init", init)?;
     let mut import = Command::new(&binary);
-    import.arg("--store").arg(&store).arg("import-records").arg(&jsonl);
+    import
+        .arg("--store")
+        .arg(&store)
+        .arg("import-records")
+        .arg(&jsonl);
     let mut measured = timed("interlock import-records (JSONL, full import)", import)?;
     measured.note = format!("{:.0} MB JSONL", jsonl_size as f64 / 1e6);
     results.push(measured);
@@ -118,7 +131,9 @@ pub fn import(rows: u64) -> Result<()> {
         let script_path = dir.join("bench.sql");
         std::fs::write(&script_path, script)?;
         let mut sqlite = Command::new("sqlite3");
-        sqlite.arg(&db).arg(format!(".read {}", script_path.display()));
+        sqlite
+            .arg(&db)
+            .arg(format!(".read {}", script_path.display()));
         let mut measured = timed("sqlite3 .import + primary key + index (CSV)", sqlite)?;
         measured.note = format!("{:.0} MB CSV", csv_size as f64 / 1e6);
         results.push(measured);
@@ -132,7 +147,11 @@ pub fn import(rows: u64) -> Result<()> {
         .map(|m| m.elapsed);
     let mut table = String::new();
     writeln!(table, "\n{rows} rows")?;
-    writeln!(table, "{:<55} {:>10} {:>12} {:>10}  note", "what", "seconds", "rows/s", "vs sqlite")?;
+    writeln!(
+        table,
+        "{:<55} {:>10} {:>12} {:>10}  note",
+        "what", "seconds", "rows/s", "vs sqlite"
+    )?;
     for m in &results {
         let seconds = m.elapsed.as_secs_f64();
         let ratio = baseline

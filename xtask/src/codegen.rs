@@ -15,6 +15,7 @@ use crate::project_root;
 /// UN/ECE Recommendation 20 units that arms-trade records use. Curated by hand: the full
 /// recommendation has ~2,000 codes, almost none of which a licence or declaration needs.
 const UNITS: &[(&str, &str)] = &[
+    ("4G", "microlitre"),
     ("C62", "one"),
     ("DZN", "dozen"),
     ("GRM", "gram"),
@@ -22,6 +23,9 @@ const UNITS: &[(&str, &str)] = &[
     ("KGM", "kilogram"),
     ("KWT", "kilowatt"),
     ("LTR", "litre"),
+    ("MC", "microgram"),
+    ("MGM", "milligram"),
+    ("MLT", "millilitre"),
     ("MTK", "square metre"),
     ("MTQ", "cubic metre"),
     ("MTR", "metre"),
@@ -56,7 +60,12 @@ pub fn run() -> Result<()> {
     let mut reader = csv::Reader::from_path(&countries_csv)
         .with_context(|| format!("reading {}", countries_csv.display()))?;
     let headers = reader.headers()?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).context(name.to_owned());
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .context(name.to_owned())
+    };
     let (alpha2, display, official) = (
         column("ISO3166-1-Alpha-2")?,
         column("CLDR display name")?,
@@ -80,7 +89,10 @@ pub fn run() -> Result<()> {
         // Some territories list several currencies, comma separated.
         let codes = record.get(currency).unwrap_or("");
         let names = record.get(currency_name).unwrap_or("");
-        for (code, name) in codes.split(',').zip(names.split(',').chain(std::iter::repeat(""))) {
+        for (code, name) in codes
+            .split(',')
+            .zip(names.split(',').chain(std::iter::repeat("")))
+        {
             let code = code.trim();
             if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
                 currencies

@@ -77,15 +77,7 @@ pub fn run() -> Result<()> {
     }
     demo.step(&["control-list", "versions"], true)?;
     demo.step(&["control-list", "classify", "--hs", "880240"], true)?;
-    demo.step(
-        &[
-            "control-list",
-            "diff",
-            "1.0.0",
-            "1.1.0",
-        ],
-        true,
-    )?;
+    demo.step(&["control-list", "diff", "1.0.0", "1.1.0"], true)?;
 
     for component in &components {
         let path = component.display().to_string();
@@ -94,7 +86,11 @@ pub fn run() -> Result<()> {
     demo.step(&["plugin", "list"], true)?;
     for (plugin, dir) in crate::plugins::plugin_fixture_dirs()? {
         for input in crate::plugins::fixture_inputs(&dir)? {
-            let input = input.strip_prefix(&root).unwrap_or(&input).display().to_string();
+            let input = input
+                .strip_prefix(&root)
+                .unwrap_or(&input)
+                .display()
+                .to_string();
             demo.step(&["import", "--plugin", &plugin, &input], true)?;
         }
     }
@@ -111,9 +107,15 @@ pub fn run() -> Result<()> {
     }
     demo.step(&["query", "--kind", "authorization"], true)?;
     demo.step(&["query", "--serial", "HK-G36-004512"], true)?;
-    demo.step(&["query", "--category", "VIII.SA", "--from", "2026-01-01"], true)?;
+    demo.step(
+        &["query", "--category", "VIII.SA", "--from", "2026-01-01"],
+        true,
+    )?;
     demo.step(&["stats"], true)?;
     demo.step(&["audit", "verify"], true)?;
-    println!("\ndemo finished: explore it with INTERLOCK_STORE={} interlock …", store.display());
+    println!(
+        "\ndemo finished: explore it with INTERLOCK_STORE={} interlock …",
+        store.display()
+    );
     Ok(())
 }

@@ -26,7 +26,14 @@ pub fn test() -> Result<()> {
     crate::plugins::build_all()?;
     run(
         "cargo",
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     run("cargo", &["test", "--workspace"])?;
     crate::plugins::test_all()?;

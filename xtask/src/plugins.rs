@@ -1,23 +1,486 @@
-//! Building, scaffolding and testing agency plugins. (stub)
+//! Building, scaffolding and testing agency plugins.
+//!
+//! A plugin is a crate under `plugins/` with `crate-type = ["cdylib", "rlib"]`. It is built
+//! for `wasm32-unknown-unknown` (no WASI), then wrapped into a component with
+//! wit-component; the component must import nothing but `log`. Components land in
+//! `target/plugins/NAME.wasm`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::Result;
-use clap::Subcommand;
+use anyhow::{Context, Result, bail};
+use clap::{Subcommand, ValueEnum};
+
+use crate::project_root;
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Scaffold a new plugin crate under plugins/.
-    New { name: String },
+    /// Scaffold a new plugin crate under plugins/, with a sample input, its golden output
+    /// and a test; it builds and passes `cargo xtask plugin test NAME` as generated.
+    New {
+        name: String,
+        #[arg(long, value_enum)]
+        agency: AgencyArg,
+    },
+    /// Run plugins on their fixtures through the real host and compare with the golden
+    /// `*.expected.jsonl` files (`UPDATE_GOLDEN=1` rewrites them).
+    Test { name: Option<String> },
 }
 
-/// Builds every plugin and returns the paths of the components.
-pub fn build_all() -> Result<Vec<PathBuf>> {
-    anyhow::bail!("plugin builds are not written yet")
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AgencyArg {
+    Customs,
+    Licensing,
+    Police,
 }
 
 pub fn run(command: PluginCommand) -> Result<()> {
     match command {
-        PluginCommand::New { .. } => anyhow::bail!("not written yet"),
+        PluginCommand::New { name, agency } => new(&name, agency),
+        PluginCommand::Test { name } => test(name.as_deref()),
     }
 }
+
+/// Every plugin crate: (name, directory).
+pub fn plugin_dirs() -> Result<Vec<(String, PathBuf)>> {
+    let mut plugins = Vec::new();
+    for entry in std::fs::read_dir(project_root().join("plugins"))? {
+        let dir = entry?.path();
+        if dir.join("Cargo.toml").is_file() {
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .context("plugin directory name")?;
+            plugins.push((name, dir));
+        }
+    }
+    plugins.sort();
+    Ok(plugins)
+}
+
+/// (plugin name, fixtures directory) for every plugin that has fixtures.
+pub fn plugin_fixture_dirs() -> Result<Vec<(String, PathBuf)>> {
+    Ok(plugin_dirs()?
+        .into_iter()
+        .map(|(name, dir)| (name, dir.join("fixtures")))
+        .filter(|(_, dir)| dir.is_dir())
+        .collect())
+}
+
+/// Input files of a fixtures directory: everything but golden outputs and notes.
+pub fn fixture_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            path.is_file() && !name.ends_with(".expected.jsonl") && !name.ends_with(".md")
+        })
+        .collect();
+    inputs.sort();
+    Ok(inputs)
+}
+
+/// Builds `crates` (package names) for wasm and wraps each into a checked component.
+pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    if packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    ensure_wasm_target()?;
+    let root = project_root();
+    let mut args = vec![
+        "build".to_owned(),
+        "--quiet".to_owned(),
+        "--release".to_owned(),
+        "--target".to_owned(),
+        "wasm32-unknown-unknown".to_owned(),
+    ];
+    for package in packages {
+        args.push("-p".to_owned());
+        args.push(package.clone());
+    }
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new("cargo")
+        .args(&args)
+        .current_dir(&root)
+        // Components carry no debug info: smaller, and nothing a host could use.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+        .status()
+        .context("could not start cargo")?;
+    if !status.success() {
+        bail!("building plugins failed");
+    }
+    std::fs::create_dir_all(out_dir)?;
+    let mut components = Vec::new();
+    for package in packages {
+        let module_path = root
+            .join("target/wasm32-unknown-unknown/release")
+            .join(format!("{}.wasm", package.replace('-', "_")));
+        let module = std::fs::read(&module_path)
+            .with_context(|| format!("reading {}", module_path.display()))?;
+        let component = wit_component::ComponentEncoder::default()
+            .module(&module)
+            .and_then(|encoder| encoder.validate(true).encode())
+            .with_context(|| format!("{package}: wrapping the module into a component"))?;
+        let imports = component_imports(&component)?;
+        // `types` is the interface's own type definitions: it carries no functions.
+        let forbidden: Vec<&String> = imports
+            .iter()
+            .filter(|i| *i != "log" && !i.starts_with("interlock:adapter/types@"))
+            .collect();
+        if !forbidden.is_empty() {
+            bail!("{package}: the component imports {forbidden:?}; plugins may import only `log`");
+        }
+        let path = out_dir.join(format!("{package}.wasm"));
+        std::fs::write(&path, &component)?;
+        eprintln!(
+            "built {} ({} KB, imports: {})",
+            path.display(),
+            component.len() / 1024,
+            imports.join(", ")
+        );
+        components.push(path);
+    }
+    Ok(components)
+}
+
+/// Builds every plugin under plugins/ and returns the paths of the components.
+pub fn build_all() -> Result<Vec<PathBuf>> {
+    let names: Vec<String> = plugin_dirs()?.into_iter().map(|(name, _)| name).collect();
+    build_components(&names, &project_root().join("target/plugins"))
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+        .unwrap_or(false);
+    if !installed {
+        crate::gate::run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    Ok(())
+}
+
+/// Top-level import names of a component.
+pub fn component_imports(wasm: &[u8]) -> Result<Vec<String>> {
+    let mut imports = Vec::new();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload? {
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    imports.push(import?.name.full_name().into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(imports)
+}
+
+/// The golden output of one fixture: every draft (with its line) and every diagnostic,
+/// one JSON object a line, in the order the plugin gave them.
+fn translate_to_golden(
+    host: &interlock_host::PluginHost,
+    plugin: &interlock_host::LoadedPlugin,
+    input: &Path,
+) -> Result<String> {
+    let mut lines = Vec::new();
+    let file = std::fs::File::open(input)?;
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let result = host.translate(
+        plugin,
+        &name,
+        std::io::BufReader::new(file),
+        &[],
+        &interlock_host::Limits::default(),
+        &mut |records, diagnostics| {
+            for record in records {
+                lines.push(
+                    serde_json::json!({ "line": record.line, "draft": record.draft }).to_string(),
+                );
+            }
+            for diagnostic in diagnostics {
+                lines.push(serde_json::json!({ "diagnostic": diagnostic }).to_string());
+            }
+            Ok(())
+        },
+        &mut |_| {},
+    );
+    if let Err(error) = result {
+        lines.push(serde_json::json!({ "error": error.to_string() }).to_string());
+    }
+    Ok(lines.join("\n") + "\n")
+}
+
+fn test(only: Option<&str>) -> Result<()> {
+    let selected: Vec<(String, PathBuf)> = plugin_dirs()?
+        .into_iter()
+        .filter(|(name, _)| only.is_none_or(|only| only == name))
+        .collect();
+    if selected.is_empty() {
+        bail!("no plugin named {}", only.unwrap_or("(any)"));
+    }
+    let names: Vec<String> = selected.iter().map(|(name, _)| name.clone()).collect();
+    let components = build_components(&names, &project_root().join("target/plugins"))?;
+    let host = interlock_host::PluginHost::new(None)?;
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for ((name, dir), component) in selected.iter().zip(&components) {
+        let wasm = std::fs::read(component)?;
+        let plugin = host.load(&wasm, name)?;
+        for input in fixture_inputs(&dir.join("fixtures")).unwrap_or_default() {
+            let actual = translate_to_golden(&host, &plugin, &input)?;
+            let golden = input.with_file_name(format!(
+                "{}.expected.jsonl",
+                input
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            checked += 1;
+            if update {
+                std::fs::write(&golden, &actual)?;
+                continue;
+            }
+            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            if expected != actual {
+                failures.push(format!(
+                    "{name}: {} differs from {}\n{}",
+                    input.display(),
+                    golden.display(),
+                    first_difference(&expected, &actual)
+                ));
+            }
+        }
+    }
+    for failure in &failures {
+        eprintln!("{failure}");
+    }
+    println!(
+        "plugin fixtures: {} passed, {} failed",
+        checked - failures.len(),
+        failures.len()
+    );
+    if !failures.is_empty() {
+        bail!(
+            "plugin golden outputs differ (rerun with UPDATE_GOLDEN=1 after checking the change)"
+        );
+    }
+    Ok(())
+}
+
+fn first_difference(expected: &str, actual: &str) -> String {
+    let mut expected_lines = expected.lines();
+    let mut actual_lines = actual.lines();
+    let mut number = 1;
+    loop {
+        match (expected_lines.next(), actual_lines.next()) {
+            (None, None) => return "no difference".to_owned(),
+            (e, a) if e != a => {
+                return format!(
+                    "  first difference at line {number}:\n  expected: {}\n  actual:   {}",
+                    e.unwrap_or("(end of file)"),
+                    a.unwrap_or("(end of file)")
+                );
+            }
+            _ => number += 1,
+        }
+    }
+}
+
+/// Runs every plugin on its fixtures (`cargo xtask test` calls this).
+pub fn test_all() -> Result<()> {
+    test(None)
+}
+
+fn new(name: &str, agency: AgencyArg) -> Result<()> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        bail!("a plugin name is lower-case letters, digits and dashes, e.g. my-adapter");
+    }
+    let dir = project_root().join("plugins").join(name);
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
+    let (agency_kind, agency) = match agency {
+        AgencyArg::Customs => ("Customs", "customs"),
+        AgencyArg::Licensing => ("Licensing", "licensing"),
+        AgencyArg::Police => ("Police", "police"),
+    };
+    let type_name: String = name
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::create_dir_all(dir.join("fixtures"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "{name}"
+description = "interlock adapter for ... (describe the agency system and export)"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+crate-type = ["cdylib", "rlib"]
+
+[dependencies]
+interlock-pdk = {{ path = "../../crates/interlock-pdk" }}
+"#
+        ),
+    )?;
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        SCAFFOLD
+            .replace("{name}", name)
+            .replace("{TypeName}", &type_name)
+            .replace("{AgencyKind}", agency_kind)
+            .replace("{agency}", agency),
+    )?;
+    std::fs::write(
+        dir.join("fixtures/sample.csv"),
+        "reference,date,description,quantity\nS-1,2026-01-15,Sample goods,4\nS-2,2026-02-01,Other goods,1\n",
+    )?;
+    add_workspace_member(&format!("plugins/{name}"))?;
+    // Golden output from the real host, so the scaffold passes its own test at once.
+    let components = build_components(&[name.to_owned()], &project_root().join("target/plugins"))?;
+    let host = interlock_host::PluginHost::new(None)?;
+    let wasm = std::fs::read(&components[0])?;
+    let plugin = host.load(&wasm, name)?;
+    let input = dir.join("fixtures/sample.csv");
+    std::fs::write(
+        dir.join("fixtures/sample.csv.expected.jsonl"),
+        translate_to_golden(&host, &plugin, &input)?,
+    )?;
+    println!(
+        "created {}\nnext: edit src/lib.rs and fixtures/, then `cargo xtask plugin test {name}`",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Adds a plugin crate to the workspace's `members` list.
+fn add_workspace_member(member: &str) -> Result<()> {
+    let path = project_root().join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)?;
+    let Some(start) = text.find("members = [") else {
+        bail!("no `members = [` in {}", path.display());
+    };
+    let end = start
+        + text[start..]
+            .find(']')
+            .context("unterminated members list")?;
+    let updated = format!("{}, \"{member}\"{}", &text[..end], &text[end..]);
+    std::fs::write(&path, updated)?;
+    Ok(())
+}
+
+const SCAFFOLD: &str = r#"//! {name}: an interlock adapter. Reads a CSV export with the header
+//! `reference,date,description,quantity` and makes one item record per row.
+//! Replace the parsing with your agency's format; keep the tests honest.
+
+use interlock_pdk::prelude::*;
+
+const AGENCY: &str = "{agency}";
+
+#[derive(Default)]
+pub struct {TypeName} {
+    lines: LineSplitter,
+    header_seen: bool,
+}
+
+impl Plugin for {TypeName} {
+    fn info() -> PluginInfo {
+        plugin_info("{name}", env!("CARGO_PKG_VERSION"), AgencyKind::{AgencyKind}, &["sample CSV"])
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
+        let mut out = Translation::default();
+        for line in self.lines.feed(chunk) {
+            self.line(&line, &mut out);
+        }
+        Ok(out)
+    }
+
+    fn finish(&mut self) -> Result<Translation> {
+        let mut out = Translation::default();
+        if let Some(line) = self.lines.finish() {
+            self.line(&line, &mut out);
+        }
+        Ok(out)
+    }
+}
+
+impl {TypeName} {
+    fn line(&mut self, line: &Line, out: &mut Translation) {
+        if !self.header_seen {
+            self.header_seen = true;
+            return;
+        }
+        let fields = split_delimited(&line.text, ',', Some('"'));
+        let [reference, date, description, _quantity] = fields.as_slice() else {
+            out.error(line.number, "", "columns", format!("expected 4 columns, found {}", fields.len()));
+            return;
+        };
+        out.record(
+            AGENCY,
+            reference.clone(),
+            line.number,
+            Body::Item(Item {
+                make: description.clone(),
+                model: None,
+                calibre: None,
+                item_type: None,
+                serial: reference.clone(),
+                country_of_manufacture: None,
+                year_of_manufacture: None,
+                import_mark: None,
+                other_marks: Vec::new(),
+                control_entry: None,
+                recorded_date: non_empty(date),
+            }),
+        );
+    }
+}
+
+export_plugin!({TypeName});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_gives_one_record_per_row() {
+        let mut plugin = {TypeName}::default();
+        let mut out = plugin
+            .feed(include_bytes!("../fixtures/sample.csv"))
+            .expect("translates");
+        out.extend(plugin.finish().expect("finishes"));
+        assert_eq!(out.records.len(), 2);
+        assert!(out.diagnostics.is_empty());
+    }
+}
+"#;

@@ -22,6 +22,14 @@ pub fn print_table(table: &Table) {
     }
 }
 
+/// An enum as its JSON name (`trace_request_sent`), not its Rust name.
+fn name_of(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn quantity(q: &Quantity) -> String {
     format!("{} {}", q.amount, q.unit)
 }
@@ -46,12 +54,14 @@ pub fn summary(record: &StoredRecord) -> String {
         }
         Body::CustomsDeclaration(c) => {
             let mut text = format!(
-                "{} {}/{} HS {}",
-                format!("{:?}", c.procedure).to_lowercase(),
+                "{} {}/{}",
+                name_of(&c.procedure),
                 c.declaration_ref,
                 c.item_no,
-                c.hs_code
             );
+            if let Some(hs) = &c.hs_code {
+                text.push_str(&format!(" HS {hs}"));
+            }
             if let Some(q) = &c.quantity {
                 text.push_str(&format!(", {}", quantity(q)));
             }
@@ -69,7 +79,7 @@ pub fn summary(record: &StoredRecord) -> String {
         }
         Body::PoliceCase(p) => format!(
             "{} {} ({} item(s))",
-            format!("{:?}", p.event).to_lowercase(),
+            name_of(&p.event),
             p.case_ref,
             p.items.len()
         ),

@@ -326,6 +326,10 @@ pub struct Authorization {
     pub reference: String,
     pub direction: Direction,
     pub status: AuthorizationStatus,
+    /// An open licence (e.g. an OIEL): no quantity or value limits and no single named
+    /// consignee; the goods and destinations bound it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub open: bool,
     pub issuing_authority: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_date: Option<Date>,
@@ -396,7 +400,9 @@ pub struct CustomsDeclaration {
     pub declaration_ref: String,
     pub item_no: u32,
     pub procedure: CustomsProcedure,
-    pub customs_office: String,
+    /// Absent when the source does not say (CHIEF usage data carries no office).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customs_office: Option<String>,
     pub date: Date,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
@@ -407,8 +413,9 @@ pub struct CustomsDeclaration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_of_origin: Option<String>,
     /// HS 2022 code: a 4-digit heading or 6-digit subheading (national extensions allowed
-    /// after the first six digits).
-    pub hs_code: String,
+    /// after the first six digits). Absent when the source does not say (CHIEF usage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs_code: Option<String>,
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Quantity>,

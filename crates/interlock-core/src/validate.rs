@@ -245,11 +245,11 @@ impl Check<'_> {
                         "an export authorization must name at least one destination country",
                     );
                 }
-                if !has_role(&[PartyRole::Consignee, PartyRole::EndUser]) {
+                if !a.open && !has_role(&[PartyRole::Consignee, PartyRole::EndUser]) {
                     self.problem(
                         "record.parties",
                         "required",
-                        "an export authorization must name a consignee or an end user",
+                        "an export authorization must name a consignee or an end user (unless it is an open licence)",
                     );
                 }
             }
@@ -318,11 +318,11 @@ impl Check<'_> {
             if let Some(value) = &line.value {
                 self.money(&format!("{field}.value"), value);
             }
-            if line.quantity.is_none() && line.value.is_none() && a.status.was_issued() {
+            if line.quantity.is_none() && line.value.is_none() && a.status.was_issued() && !a.open {
                 self.problem(
                     format!("{field}.quantity"),
                     "required",
-                    "an issued licence line must limit a quantity or a value",
+                    "an issued licence line must limit a quantity or a value (unless the licence is open)",
                 );
             }
         }
@@ -333,9 +333,13 @@ impl Check<'_> {
         if c.item_no == 0 {
             self.problem("record.item_no", "line-number", "item numbers start at 1");
         }
-        self.non_empty("record.customs_office", &c.customs_office);
+        if let Some(office) = &c.customs_office {
+            self.non_empty("record.customs_office", office);
+        }
         self.non_empty("record.description", &c.description);
-        self.hs_code("record.hs_code", &c.hs_code);
+        if let Some(code) = &c.hs_code {
+            self.hs_code("record.hs_code", code);
+        }
         self.parties("record.parties", &c.parties);
         self.optional_country("record.country_of_dispatch", c.country_of_dispatch.as_ref());
         self.optional_country(

@@ -76,7 +76,7 @@ fn licence_rules() {
         &[
             "record.valid_until: 2025-02-01 is before 2026-02-01",
             "record.destination_countries: an export authorization must name at least one destination country",
-            "record.parties: an export authorization must name a consignee or an end user",
+            "record.parties: an export authorization must name a consignee or an end user (unless it is an open licence)",
             "record.lines[0].quantity.amount: must not be negative (got -1)",
             "record.lines[0].quantity.unit: `BOX` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)",
         ],
@@ -94,7 +94,7 @@ fn licence_lines_are_numbered_uniquely_and_limit_something() {
         &draft("licensing", &bad),
         &[
             "record.lines[1].line_no: line number 1 appears more than once",
-            "record.lines[1].quantity: an issued licence line must limit a quantity or a value",
+            "record.lines[1].quantity: an issued licence line must limit a quantity or a value (unless the licence is open)",
         ],
     );
 }
@@ -116,6 +116,17 @@ fn control_entries_are_checked_against_the_list_in_force_on_the_record_date() {
             "record.lines[0].control_entry: refers to control entry `ML1.a.4` but no control list was in force on 2020-02-01",
         ],
     );
+}
+
+#[test]
+fn open_licences_need_no_consignee_or_limits() {
+    let open = LICENCE
+        .replace(r#""status":"issued","#, r#""status":"issued","open":true,"#)
+        .replace(r#""parties":[{"role":"end_user","name":"Bundeswehr","country":"DE"}],"#, "")
+        .replace(r#""quantity":{"amount":"10","unit":"NAR"},"value":{"amount":"25000.00","currency":"EUR"},"#, "");
+    check(&draft("licensing", &open), &[]);
+    let not_open = open.replace(r#""open":true,"#, "");
+    assert_eq!(problems(&draft("licensing", &not_open)).len(), 2);
 }
 
 #[test]

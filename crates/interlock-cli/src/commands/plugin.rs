@@ -1,22 +1,249 @@
-//! `interlock plugin …` and the plugin side of `interlock import`. (in progress)
+//! `interlock plugin …` and the plugin side of `interlock import`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use interlock_core::store::{InstallOutcome, PluginRecord, Store};
+use interlock_host::{HostError, Limits, PluginHost};
 
-use super::import::PluginImportArgs;
-use super::{Context, EXIT_FAILURE, Failure};
+use super::import::{PluginImportArgs, Reporter, progress_bar};
+use super::{Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, Failure, print_json, read_input};
+use crate::output::{print_table, table};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// List installed plugins.
-    List,
+    /// Register a plugin (a wasm component). A changed binary needs a new version number.
+    Install {
+        file: PathBuf,
+        /// Sandbox limit overrides as JSON, e.g. '{"memory_bytes": 536870912}'.
+        #[arg(long)]
+        limits: Option<String>,
+    },
+    /// List registered plugins.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A plugin's interface version, limits and hash.
+    Inspect {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unregister a plugin (its bytes stay in the store as evidence for its records).
+    Remove { name: String },
 }
 
-pub fn run(_context: &Context, _command: PluginCommand) -> Result<ExitCode, Failure> {
-    Err(Failure::new(EXIT_FAILURE, "plugins are not available yet"))
+/// Compiled plugins are cached next to the store, keyed by their hash.
+fn host_for(context: &Context) -> Result<PluginHost, Failure> {
+    let mut cache = context.store_path.clone().into_os_string();
+    cache.push(".plugin-cache");
+    PluginHost::new(Some(PathBuf::from(cache))).map_err(host_failure)
 }
 
-pub fn import_files(_context: &Context, _args: PluginImportArgs) -> Result<ExitCode, Failure> {
-    Err(Failure::new(EXIT_FAILURE, "plugins are not available yet"))
+fn host_failure(error: HostError) -> Failure {
+    let code = match &error {
+        HostError::Rejected { .. } => EXIT_REFUSED,
+        HostError::Import(interlock_core::store::ImportError::Invalid { .. }) => EXIT_REFUSED,
+        _ => EXIT_FAILURE,
+    };
+    Failure::new(code, error)
+}
+
+fn registered(store: &Store, name: &str) -> Result<PluginRecord, Failure> {
+    store.plugin(name)?.ok_or_else(|| {
+        Failure::new(
+            EXIT_NOT_FOUND,
+            format!("no plugin named {name} is installed (see `interlock plugin list`)"),
+        )
+    })
+}
+
+pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failure> {
+    let store = context.open_store()?;
+    match command {
+        PluginCommand::Install { file, limits } => {
+            install(context, &store, &file, limits.as_deref())
+        }
+        PluginCommand::List { json } => {
+            let plugins = store.plugins()?;
+            if json {
+                return print_json(&plugins).map(|()| ExitCode::SUCCESS);
+            }
+            let mut out = table(&[
+                "NAME",
+                "VERSION",
+                "AGENCY",
+                "INTERFACE",
+                "SHA256",
+                "FORMATS",
+            ]);
+            for plugin in &plugins {
+                out.add_row(vec![
+                    plugin.name.clone(),
+                    plugin.version.clone(),
+                    plugin.agency.clone(),
+                    plugin.interface_version.clone(),
+                    plugin.wasm_sha256[..12].to_owned(),
+                    plugin.formats.join("; "),
+                ]);
+            }
+            print_table(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Inspect { name, json } => {
+            let plugin = registered(&store, &name)?;
+            let limits = Limits::from_overrides(&plugin.limits).map_err(|e| {
+                Failure::new(EXIT_FAILURE, format!("plugin {name}: stored limits: {e}"))
+            })?;
+            if json {
+                return print_json(
+                    &serde_json::json!({ "plugin": plugin, "effective_limits": limits }),
+                )
+                .map(|()| ExitCode::SUCCESS);
+            }
+            println!("name        {}", plugin.name);
+            println!("version     {}", plugin.version);
+            println!("agency      {}", plugin.agency);
+            println!("formats     {}", plugin.formats.join("; "));
+            println!("interface   interlock:adapter@{}", plugin.interface_version);
+            println!(
+                "wasm        sha256:{} ({} bytes)",
+                plugin.wasm_sha256, plugin.wasm_size
+            );
+            println!("installed   {}", plugin.installed_at);
+            println!(
+                "limits      memory {} MiB, fuel {}/byte (at least {} a call), deadline {} ms a call,",
+                limits.memory_bytes >> 20,
+                limits.fuel_per_byte,
+                limits.fuel_floor,
+                limits.call_deadline_ms
+            );
+            println!(
+                "            {} records, {} diagnostics, {} log lines a file",
+                limits.max_records, limits.max_diagnostics, limits.max_log_lines
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Remove { name } => {
+            let removed = store
+                .remove_plugin(&name, &context.actor)
+                .map_err(|e| match e {
+                    interlock_core::store::StoreError::Plugin { .. } => {
+                        Failure::new(EXIT_NOT_FOUND, e)
+                    }
+                    other => other.into(),
+                })?;
+            println!("removed plugin {}@{}", removed.name, removed.version);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn install(
+    context: &Context,
+    store: &Store,
+    file: &Path,
+    limits: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    let wasm = read_input(file)?;
+    let limits = match limits {
+        Some(text) => {
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| Failure::new(EXIT_REFUSED, format!("--limits: {e}")))?;
+            Limits::from_overrides(&value)
+                .map_err(|e| Failure::new(EXIT_REFUSED, format!("--limits: {e}")))?;
+            value
+        }
+        None => serde_json::Value::Null,
+    };
+    let host = host_for(context)?;
+    let info = host
+        .inspect(&wasm, &file.display().to_string())
+        .map_err(host_failure)?;
+    let record = PluginRecord {
+        name: info.name.clone(),
+        version: info.version.clone(),
+        agency: info.agency.clone(),
+        formats: info.formats.clone(),
+        interface_version: info.interface_version.clone(),
+        wasm_sha256: info.wasm_sha256.clone(),
+        wasm_size: info.wasm_size,
+        installed_at: jiff::Timestamp::now(),
+        limits,
+    };
+    match store.install_plugin(record, &wasm, &context.actor)? {
+        InstallOutcome::Installed => println!(
+            "installed plugin {}@{} ({} agency, interface {})",
+            info.name, info.version, info.agency, info.interface_version
+        ),
+        InstallOutcome::AlreadyInstalled => println!(
+            "plugin {}@{} is already installed with these exact bytes; nothing to do",
+            info.name, info.version
+        ),
+        InstallOutcome::Upgraded { previous_version } => println!(
+            "upgraded plugin {} from {previous_version} to {}",
+            info.name, info.version
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCode, Failure> {
+    let store = context.open_store()?;
+    let plugin = registered(&store, &args.plugin)?;
+    let wasm = store.plugin_wasm(&plugin.wasm_sha256)?.ok_or_else(|| {
+        Failure::new(
+            EXIT_FAILURE,
+            format!(
+                "plugin {}: its wasm bytes are missing from the store",
+                plugin.name
+            ),
+        )
+    })?;
+    let limits = Limits::from_overrides(&plugin.limits).map_err(|e| {
+        Failure::new(
+            EXIT_FAILURE,
+            format!("plugin {}: stored limits: {e}", plugin.name),
+        )
+    })?;
+    let host = host_for(context)?;
+    let loaded = host
+        .load(&wasm, &format!("{}@{}", plugin.name, plugin.version))
+        .map_err(host_failure)?;
+    let mut reporter = Reporter::new(&args.output)?;
+    for path in &args.files {
+        let bar = progress_bar(path, args.output.json);
+        let started = std::time::Instant::now();
+        let result = interlock_host::import_file(
+            &host,
+            &store,
+            &loaded,
+            &plugin.name,
+            &plugin.version,
+            path,
+            &context.actor,
+            &limits,
+            &mut |bytes| bar.set_position(bytes),
+        );
+        bar.finish_and_clear();
+        match result {
+            Ok(outcome) => {
+                reporter.outcome(path, &outcome)?;
+                if let interlock_core::store::ImportOutcome::Imported(summary) = &outcome {
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(
+                        "{}: {} records in {seconds:.2} s ({:.0} records/s)",
+                        path.display(),
+                        summary.records,
+                        summary.records as f64 / seconds.max(1e-9)
+                    );
+                }
+            }
+            Err(HostError::Import(error)) => reporter.failed(path, error)?,
+            Err(error) => reporter.failure(host_failure(error)),
+        }
+    }
+    reporter.finish()
 }

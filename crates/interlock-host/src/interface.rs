@@ -1,0 +1,99 @@
+//! Which interface a component speaks, read from its bytes before anything is compiled
+//! (as Zed's extension host does): its exported `interlock:adapter/translator@X.Y.Z` and
+//! its imports, of which only `log` is allowed.
+
+use wasmparser::{Parser, Payload};
+
+/// The interface versions this host implements, newest first.
+pub const SUPPORTED: &[semver::Version] = &[semver::Version::new(1, 0, 0)];
+
+const EXPORT_PREFIX: &str = "interlock:adapter/translator@";
+
+#[derive(Debug, Default)]
+pub struct Surface {
+    pub exports: Vec<String>,
+    pub imports: Vec<String>,
+}
+
+/// Lists a component's top-level imports and exports.
+pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
+    let mut surface = Surface::default();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| format!("not a valid wasm component: {e}"))?;
+        match payload {
+            Payload::Version { encoding, .. } if depth == 0 => {
+                if encoding != wasmparser::Encoding::Component {
+                    return Err(
+                        "a core wasm module, not a component: wrap it with `cargo xtask plugins`"
+                            .to_owned(),
+                    );
+                }
+            }
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    let import = import.map_err(|e| format!("bad import section: {e}"))?;
+                    surface.imports.push(import.name.full_name().into_owned());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 0 => {
+                for export in reader {
+                    let export = export.map_err(|e| format!("bad export section: {e}"))?;
+                    surface.exports.push(export.name.full_name().into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(surface)
+}
+
+/// The interface version a component exports, checked against what this host supports.
+pub fn check(surface: &Surface) -> Result<semver::Version, String> {
+    // `interlock:adapter/types` holds only type definitions (the records); components list
+    // it as an import, but it gives the plugin no capability.
+    let forbidden: Vec<&String> = surface
+        .imports
+        .iter()
+        .filter(|name| *name != "log" && !name.starts_with("interlock:adapter/types@"))
+        .collect();
+    if !forbidden.is_empty() {
+        return Err(format!(
+            "imports {}; plugins may import only `log` (no WASI: no files, network, clock or randomness)",
+            forbidden
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let exported = surface
+        .exports
+        .iter()
+        .find_map(|name| name.strip_prefix(EXPORT_PREFIX))
+        .ok_or_else(|| {
+            format!(
+                "does not export `{EXPORT_PREFIX}…` (exports: {}); is it an interlock adapter?",
+                surface.exports.join(", ")
+            )
+        })?;
+    let version = semver::Version::parse(exported)
+        .map_err(|e| format!("exports interface version `{exported}`, which is not semver: {e}"))?;
+    // Semver: same major (and, for 0.x, same minor), and no newer minor than we know.
+    let compatible = SUPPORTED
+        .iter()
+        .any(|host| host.major == version.major && host.major > 0 && version.minor <= host.minor);
+    if !compatible {
+        let supported = SUPPORTED
+            .iter()
+            .map(|v| format!("{}.{}", v.major, v.minor))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(format!(
+            "was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@{supported}.x up to its own minor version; rebuild the plugin with a matching interlock-pdk or upgrade interlock"
+        ));
+    }
+    Ok(version)
+}

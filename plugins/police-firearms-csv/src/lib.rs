@@ -1,0 +1,351 @@
+//! Police firearms register export, iARMS-like: one CSV row per weapon and event.
+//!
+//! Header (required, in this order):
+//! `case_ref,event,date,place,country,make,model,calibre,type,serial,country_of_manufacture,year_of_manufacture,import_mark_country,import_mark_year,status`
+//!
+//! - `event`: seizure, loss, theft, recovery, trace_request_sent, trace_request_received;
+//! - `date`: YYYY-MM-DD; countries ISO 3166-1 alpha-2;
+//! - `status`: the trace status (not_requested, pending, traced, untraceable, closed) or empty.
+//!
+//! Rows sharing a `case_ref` become one `police_case` record with one item per row (the
+//! case is emitted when the file ends, since rows of a case need not be adjacent). Each
+//! weapon is also an `item` record keyed `MAKE/SERIAL`, so a serial can be traced across
+//! cases and agencies.
+
+use std::collections::BTreeMap;
+
+use interlock_pdk::prelude::*;
+
+const AGENCY: &str = "police";
+const HEADER: [&str; 15] = [
+    "case_ref",
+    "event",
+    "date",
+    "place",
+    "country",
+    "make",
+    "model",
+    "calibre",
+    "type",
+    "serial",
+    "country_of_manufacture",
+    "year_of_manufacture",
+    "import_mark_country",
+    "import_mark_year",
+    "status",
+];
+
+#[derive(Default)]
+pub struct PoliceFirearmsCsv {
+    lines: LineSplitter,
+    header_seen: bool,
+    /// Cases by reference, with the line of their first row.
+    cases: BTreeMap<String, (u64, PoliceCase)>,
+    /// Weapons already emitted as item records (a weapon seized, then traced, appears in
+    /// several rows; it is one item).
+    items_seen: std::collections::BTreeSet<String>,
+}
+
+/// The item record's key: make and serial, ignoring case, spaces and punctuation in the
+/// serial, as interlock matches serials.
+fn item_key(make: &str, serial: &str) -> String {
+    let serial: String = serial
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
+    format!("{}/{serial}", make.trim())
+}
+
+impl Plugin for PoliceFirearmsCsv {
+    fn info() -> PluginInfo {
+        plugin_info(
+            "police-firearms-csv",
+            env!("CARGO_PKG_VERSION"),
+            AgencyKind::Police,
+            &["police firearms register CSV export"],
+        )
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
+        let mut out = Translation::default();
+        for line in self.lines.feed(chunk) {
+            self.line(&line, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn finish(&mut self) -> Result<Translation> {
+        let mut out = Translation::default();
+        if let Some(line) = self.lines.finish() {
+            self.line(&line, &mut out)?;
+        }
+        if !self.header_seen {
+            return Err(PluginError::UnsupportedFormat(
+                "empty file: expected the police firearms register header".to_owned(),
+            ));
+        }
+        for (case_ref, (line, case)) in std::mem::take(&mut self.cases) {
+            out.record(AGENCY, case_ref, line, Body::PoliceCase(case));
+        }
+        Ok(out)
+    }
+}
+
+fn event(text: &str) -> Option<PoliceEvent> {
+    Some(
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "seizure" => PoliceEvent::Seizure,
+            "loss" => PoliceEvent::Loss,
+            "theft" => PoliceEvent::Theft,
+            "recovery" => PoliceEvent::Recovery,
+            "trace_request_sent" => PoliceEvent::TraceRequestSent,
+            "trace_request_received" => PoliceEvent::TraceRequestReceived,
+            _ => return None,
+        },
+    )
+}
+
+fn trace_status(text: &str) -> Option<TraceStatus> {
+    Some(
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "not_requested" => TraceStatus::NotRequested,
+            "pending" => TraceStatus::Pending,
+            "traced" => TraceStatus::Traced,
+            "untraceable" => TraceStatus::Untraceable,
+            "closed" => TraceStatus::Closed,
+            _ => return None,
+        },
+    )
+}
+
+fn year(text: &str, line: u64, field: &str, out: &mut Translation) -> Option<i16> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse() {
+        Ok(year) => Some(year),
+        Err(_) => {
+            out.error(line, field, "year", format!("`{text}` is not a year"));
+            None
+        }
+    }
+}
+
+impl PoliceFirearmsCsv {
+    fn line(&mut self, line: &Line, out: &mut Translation) -> Result<()> {
+        if line.text.trim().is_empty() {
+            return Ok(());
+        }
+        let fields = split_delimited(&line.text, ',', Some('"'));
+        if !self.header_seen {
+            let header: Vec<String> = fields
+                .iter()
+                .map(|f| f.trim().to_ascii_lowercase())
+                .collect();
+            if header != HEADER {
+                return Err(PluginError::UnsupportedFormat(format!(
+                    "line {}: expected the header `{}`",
+                    line.number,
+                    HEADER.join(",")
+                )));
+            }
+            self.header_seen = true;
+            return Ok(());
+        }
+        if fields.len() != HEADER.len() {
+            out.error(
+                line.number,
+                "",
+                "columns",
+                format!("expected {} columns, found {}", HEADER.len(), fields.len()),
+            );
+            return Ok(());
+        }
+        let field = |name: &str| {
+            HEADER
+                .iter()
+                .position(|h| *h == name)
+                .map_or("", |index| fields[index].trim())
+        };
+        let case_ref = field("case_ref").to_owned();
+        if case_ref.is_empty() {
+            out.error(line.number, "case_ref", "required", "is required");
+            return Ok(());
+        }
+        let Some(event) = event(field("event")) else {
+            out.error(
+                line.number,
+                "event",
+                "unknown-event",
+                format!("`{}` is not one of seizure, loss, theft, recovery, trace_request_sent, trace_request_received", field("event")),
+            );
+            return Ok(());
+        };
+        let status = field("status");
+        let trace_status = match status {
+            "" => None,
+            text => match trace_status(text) {
+                Some(status) => Some(status),
+                None => {
+                    out.error(
+                        line.number,
+                        "status",
+                        "unknown-status",
+                        format!("`{text}` is not a trace status"),
+                    );
+                    return Ok(());
+                }
+            },
+        };
+        let year_of_manufacture = year(
+            field("year_of_manufacture"),
+            line.number,
+            "year_of_manufacture",
+            out,
+        );
+        let import_year = year(
+            field("import_mark_year"),
+            line.number,
+            "import_mark_year",
+            out,
+        );
+        let item = Item {
+            make: field("make").to_owned(),
+            model: non_empty(field("model")),
+            calibre: non_empty(field("calibre")),
+            item_type: non_empty(field("type")),
+            serial: field("serial").to_owned(),
+            country_of_manufacture: non_empty(field("country_of_manufacture")),
+            year_of_manufacture,
+            import_mark: non_empty(field("import_mark_country")).map(|country| ImportMark {
+                country,
+                year: import_year,
+            }),
+            other_marks: Vec::new(),
+            control_entry: None,
+            recorded_date: non_empty(field("date")),
+        };
+        let key = item_key(&item.make, &item.serial);
+        if self.items_seen.insert(key.clone()) {
+            out.record(AGENCY, key, line.number, Body::Item(item.clone()));
+        }
+        let place = non_empty(field("place"));
+        let country = non_empty(field("country"));
+        let date = field("date").to_owned();
+        let (_, case) = self.cases.entry(case_ref.clone()).or_insert_with(|| {
+            (
+                line.number,
+                PoliceCase {
+                    case_ref,
+                    police_agency: "National Police Firearms Unit".to_owned(),
+                    date,
+                    location: place,
+                    country: country.clone(),
+                    event,
+                    items: Vec::new(),
+                    parties: Vec::new(),
+                    trace_status,
+                    // iARMS trace requests go to the country of manufacture.
+                    trace_counterpart: None,
+                },
+            )
+        });
+        if matches!(
+            case.event,
+            PoliceEvent::TraceRequestSent | PoliceEvent::TraceRequestReceived
+        ) && case.trace_counterpart.is_none()
+        {
+            case.trace_counterpart = item.country_of_manufacture.clone();
+        }
+        case.items.push(item);
+        Ok(())
+    }
+}
+
+export_plugin!(PoliceFirearmsCsv);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn translate(text: &str, chunk: usize) -> Result<Translation> {
+        let mut plugin = PoliceFirearmsCsv::default();
+        let mut out = Translation::default();
+        for piece in text.as_bytes().chunks(chunk.max(1)) {
+            out.extend(plugin.feed(piece)?);
+        }
+        out.extend(plugin.finish()?);
+        Ok(out)
+    }
+
+    const FIXTURE: &str = include_str!("../fixtures/register-2026.csv");
+
+    #[test]
+    fn the_fixture_gives_cases_and_items_whatever_the_chunking() {
+        let whole = translate(FIXTURE, FIXTURE.len()).expect("translates");
+        assert!(whole.diagnostics.is_empty(), "{:?}", whole.diagnostics);
+        let cases = whole
+            .records
+            .iter()
+            .filter(|d| matches!(d.record, Body::PoliceCase(_)))
+            .count();
+        let items = whole
+            .records
+            .iter()
+            .filter(|d| matches!(d.record, Body::Item(_)))
+            .count();
+        // Five rows, three weapons: the G36 and the Beretta appear twice.
+        assert_eq!((cases, items), (4, 3));
+        let small = translate(FIXTURE, 7).expect("translates");
+        assert_eq!(
+            format!("{:?}", small.records),
+            format!("{:?}", whole.records)
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_diagnosed_with_line_and_field() {
+        let text = format!(
+            "{}\nC-1,arson,2026-01-01,,GB,Glock,17,,,S1,AT,2019,,,\nC-2,theft,2026-01-01,,GB,Glock,17,,,S2,AT,20x9,,,\n",
+            HEADER.join(",")
+        );
+        let out = translate(&text, 5).expect("translates");
+        let problems: Vec<String> = out
+            .diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}:{}",
+                    d.line.unwrap_or(0),
+                    d.field.clone().unwrap_or_default(),
+                    d.code
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            ["2:event:unknown-event", "3:year_of_manufacture:year"]
+        );
+    }
+
+    #[test]
+    fn a_file_without_the_header_is_refused() {
+        let error = translate("case,date\n", 100).expect_err("no header");
+        assert!(
+            matches!(error, PluginError::UnsupportedFormat(ref m) if m.starts_with("line 1: expected the header")),
+            "{error:?}"
+        );
+    }
+}
