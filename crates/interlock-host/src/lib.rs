@@ -514,6 +514,11 @@ fn explain(state: &HostState, error: &wasmtime::Error, limits: &Limits) -> Strin
             limits.call_deadline().as_secs_f64()
         ),
         Some(Trap::StackOverflow) => "exhausted its stack (recursion too deep)".to_owned(),
+        // Rust and C guests keep their stack in linear memory; overflowing it runs the
+        // stack pointer off the bottom of memory rather than off wasmtime's stack.
+        Some(Trap::MemoryOutOfBounds) if state.panic_message.is_none() => {
+            "accessed memory out of bounds (for Rust plugins usually its stack overflowing: recursion too deep)".to_owned()
+        }
         Some(trap) => match &state.panic_message {
             Some(message) => format!("panicked: {message}"),
             None => format!("trapped: {trap}"),

@@ -1,0 +1,347 @@
+//! Hostile plugins: each kind of misbehaviour is stopped with a clear error, the store is
+//! left unchanged and the host (this process) carries on.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use interlock_core::store::{ImportError, ImportOutcome, Store};
+use interlock_host::{HostError, Limits, LoadedPlugin, PluginHost, import_file};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds tests/plugins/hostile to a component once per test run. A separate target
+/// directory keeps this nested cargo off the lock the outer `cargo test` holds.
+fn hostile_component() -> &'static [u8] {
+    static COMPONENT: OnceLock<Vec<u8>> = OnceLock::new();
+    COMPONENT.get_or_init(|| {
+        let root = workspace_root();
+        let target = root.join("target/hostile");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "hostile-plugin",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the hostile plugin failed");
+        let module =
+            std::fs::read(target.join("wasm32-unknown-unknown/release/hostile_plugin.wasm"))
+                .expect("hostile module");
+        wit_component::ComponentEncoder::default()
+            .module(&module)
+            .and_then(|encoder| encoder.validate(true).encode())
+            .expect("component")
+    })
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    host: PluginHost,
+    plugin: LoadedPlugin,
+    store: Store,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_owned();
+    let host = PluginHost::new(None).expect("host");
+    let plugin = host
+        .load(hostile_component(), "hostile@1.0.0")
+        .expect("loads");
+    let store = Store::create(&path.join("store.redb"), "tester").expect("store");
+    Setup {
+        _dir: dir,
+        dir: path,
+        host,
+        plugin,
+        store,
+    }
+}
+
+impl Setup {
+    fn import(&self, input: &str, limits: &Limits) -> Result<ImportOutcome, HostError> {
+        let file = self.dir.join(format!(
+            "{}.txt",
+            input.split_whitespace().next().unwrap_or("input")
+        ));
+        std::fs::write(&file, input).expect("write input");
+        import_file(
+            &self.host,
+            &self.store,
+            &self.plugin,
+            "hostile",
+            "1.0.0",
+            &file,
+            "tester",
+            limits,
+            &mut |_| {},
+        )
+    }
+
+    /// Runs a misbehaving input and returns the error text, checking nothing was written.
+    #[track_caller]
+    fn stopped(&self, input: &str, limits: &Limits) -> String {
+        let before = self.store.stats().expect("stats");
+        let error = self
+            .import(input, limits)
+            .expect_err("the plugin must be stopped");
+        let after = self.store.stats().expect("stats");
+        assert_eq!(
+            (
+                after.records,
+                after.revisions,
+                after.batches,
+                after.audit_entries
+            ),
+            (
+                before.records,
+                before.revisions,
+                before.batches,
+                before.audit_entries
+            ),
+            "the store changed"
+        );
+        error.to_string()
+    }
+
+    /// After any failure the host still works: a well-behaved input imports.
+    #[track_caller]
+    fn still_works(&self) {
+        match self
+            .import("fine", &Limits::default())
+            .expect("a good file imports")
+        {
+            ImportOutcome::Imported(summary) => assert_eq!(summary.records, 1),
+            ImportOutcome::AlreadyImported(_) => {}
+        }
+    }
+}
+
+#[test]
+fn an_infinite_loop_runs_out_of_fuel() {
+    let s = setup();
+    let limits = Limits {
+        fuel_floor: 50_000_000,
+        ..Limits::default()
+    };
+    let started = std::time::Instant::now();
+    let error = s.stopped("loop", &limits);
+    assert!(error.contains("ran out of fuel"), "{error}");
+    assert!(error.starts_with("plugin hostile@1.0.0 on "), "{error}");
+    assert!(error.ends_with("nothing was imported"), "{error}");
+    assert!(started.elapsed().as_secs() < 30);
+    s.still_works();
+}
+
+#[test]
+fn a_slow_call_hits_the_deadline() {
+    let s = setup();
+    // Fuel would last for ages; the wall clock stops it.
+    let limits = Limits {
+        fuel_floor: u64::MAX / 4,
+        call_deadline_ms: 300,
+        ..Limits::default()
+    };
+    let error = s.stopped("loop", &limits);
+    assert!(
+        error.contains("exceeded the 0.3 s deadline for one call"),
+        "{error}"
+    );
+    s.still_works();
+}
+
+#[test]
+fn a_memory_bomb_hits_the_memory_limit() {
+    let s = setup();
+    let limits = Limits {
+        memory_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let error = s.stopped("memory", &limits);
+    assert!(
+        error.contains("exceeded the 64 MiB memory limit"),
+        "{error}"
+    );
+    s.still_works();
+}
+
+#[test]
+fn deep_recursion_exhausts_the_stack() {
+    let s = setup();
+    let error = s.stopped("recursion", &Limits::default());
+    assert!(error.contains("recursion too deep"), "{error}");
+    s.still_works();
+}
+
+#[test]
+fn too_many_records_hit_the_output_limit() {
+    let s = setup();
+    let limits = Limits {
+        max_records: 1_000,
+        ..Limits::default()
+    };
+    let error = s.stopped("flood", &limits);
+    assert!(
+        error.contains("produced more than 1000 records (the per-file limit)"),
+        "{error}"
+    );
+    s.still_works();
+}
+
+#[test]
+fn a_panic_message_reaches_the_error() {
+    let s = setup();
+    let error = s.stopped("panic", &Limits::default());
+    assert!(error.contains("panicked: panicked at"), "{error}");
+    assert!(
+        error.contains("hostile plugin panics on purpose"),
+        "{error}"
+    );
+    s.still_works();
+}
+
+#[test]
+fn a_plugin_error_is_reported() {
+    let s = setup();
+    let error = s.stopped("error", &Limits::default());
+    assert!(
+        error.contains("not a format this plugin reads: this is not a hostile file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_log_flood_is_capped_and_harmless() {
+    let s = setup();
+    match s.import("logs", &Limits::default()).expect("imports") {
+        ImportOutcome::Imported(summary) => assert_eq!(summary.records, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn records_that_fail_validation_are_diagnosed_and_nothing_is_written() {
+    let s = setup();
+    let before = s.store.stats().expect("stats");
+    let error = s
+        .import("invalid", &Limits::default())
+        .expect_err("refused");
+    let HostError::Import(ImportError::Invalid { diagnostics, total }) = error else {
+        panic!("expected validation problems, got {error}");
+    };
+    assert_eq!(total, 2);
+    let rendered: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.render("invalid.txt"))
+        .collect();
+    assert_eq!(
+        rendered,
+        [
+            "invalid.txt:2: record.country_of_manufacture: `XX` is not an ISO 3166-1 alpha-2 country code",
+            "invalid.txt:3: record.recorded_date: `2026-13-45` is not an ISO 8601 date (YYYY-MM-DD)",
+        ]
+    );
+    assert_eq!(s.store.stats().expect("stats").records, before.records);
+}
+
+/// Hand-written components for what a Rust plugin built with the PDK cannot express.
+fn component(wat: &str) -> Vec<u8> {
+    wat::parse_str(wat).expect("valid WAT")
+}
+
+#[test]
+fn a_plugin_importing_wasi_is_refused_before_it_runs() {
+    let host = PluginHost::new(None).expect("host");
+    let wasm = component(
+        r#"(component
+            (import "wasi:filesystem/preopens@0.2.0" (instance))
+            (instance $t)
+            (export "interlock:adapter/translator@1.0.0" (instance $t)))"#,
+    );
+    let error = host
+        .load(&wasm, "sneaky")
+        .err()
+        .expect("refused")
+        .to_string();
+    assert_eq!(
+        error,
+        "plugin sneaky: imports `wasi:filesystem/preopens@0.2.0`; plugins may import only `log` (no WASI: no files, network, clock or randomness)"
+    );
+}
+
+#[test]
+fn a_plugin_for_another_major_interface_is_refused_naming_both_versions() {
+    let host = PluginHost::new(None).expect("host");
+    for version in ["2.0.0", "0.9.0", "1.1.0"] {
+        let wasm = component(&format!(
+            r#"(component (instance $t) (export "interlock:adapter/translator@{version}" (instance $t)))"#
+        ));
+        let error = host
+            .load(&wasm, "future")
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            error.starts_with(&format!("plugin future: was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@1.0.x")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn garbage_is_not_a_plugin() {
+    let host = PluginHost::new(None).expect("host");
+    let error = host
+        .load(b"\0asm garbage", "junk")
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        error.starts_with("plugin junk: not a valid wasm component"),
+        "{error}"
+    );
+    let module = wat::parse_str("(module)").expect("module");
+    let error = host
+        .load(&module, "core")
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        error.contains("a core wasm module, not a component"),
+        "{error}"
+    );
+}
+
+#[test]
+fn compiled_plugins_are_cached_and_reused() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = PluginHost::new(Some(cache.path().to_owned())).expect("host");
+    let first = host
+        .inspect(hostile_component(), "hostile")
+        .expect("inspect");
+    assert_eq!(first.name, "hostile");
+    assert_eq!(first.interface_version, "1.0.0");
+    let artifacts: Vec<_> = std::fs::read_dir(cache.path()).expect("cache").collect();
+    assert_eq!(artifacts.len(), 1);
+    // A second host loads the artifact instead of compiling, and gives the same answer.
+    let again = PluginHost::new(Some(cache.path().to_owned())).expect("host");
+    assert_eq!(
+        again
+            .inspect(hostile_component(), "hostile")
+            .expect("inspect"),
+        first
+    );
+}
