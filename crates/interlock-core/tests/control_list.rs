@@ -156,7 +156,7 @@ fn with_version(list: &ControlList, version: &str) -> ControlList {
 #[test]
 fn the_semver_rule() {
     let v1 = fixture("1.0.0");
-    let existing = lists(&[v1.clone()]);
+    let existing = lists(std::slice::from_ref(&v1));
 
     // Same version, same content: nothing to do. Same version, new content: refused.
     assert_eq!(

@@ -22,13 +22,13 @@ pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| format!("not a valid wasm component: {e}"))?;
         match payload {
-            Payload::Version { encoding, .. } if depth == 0 => {
-                if encoding != wasmparser::Encoding::Component {
-                    return Err(
-                        "a core wasm module, not a component: wrap it with `cargo xtask plugins`"
-                            .to_owned(),
-                    );
-                }
+            Payload::Version { encoding, .. }
+                if depth == 0 && encoding != wasmparser::Encoding::Component =>
+            {
+                return Err(
+                    "a core wasm module, not a component: wrap it with `cargo xtask plugins`"
+                        .to_owned(),
+                );
             }
             Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),

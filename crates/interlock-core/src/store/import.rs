@@ -29,6 +29,7 @@ pub struct Incoming {
     pub line: Option<u64>,
 }
 
+#[allow(clippy::large_enum_variant)] // returned once per file, never stored in bulk
 pub enum BeginImport<'s> {
     /// This source went through this adapter before: nothing to do.
     AlreadyImported(BatchInfo),

@@ -167,7 +167,7 @@ impl Store {
                 }
             }
         }
-        found.sort_by(|a, b| (a.event_date, a.id).cmp(&(b.event_date, b.id)));
+        found.sort_by_key(|record| (record.event_date, record.id));
         if let Some(limit) = query.limit {
             found.truncate(limit);
         }
