@@ -1,0 +1,232 @@
+//! A national customs system's declaration export: CSV, one row per declaration item.
+//!
+//! Header (required, in this order):
+//! `declaration_ref,item_no,procedure,customs_office,date,partner_country,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no`
+//!
+//! `procedure` is export, import, transit or re_export; `partner_country` is the country
+//! of destination for exports, transit and re-exports, of dispatch for imports;
+//! `authorization_ref` and `line_no`
+//! name the licence line the item writes off (empty when none was declared). This is also
+//! the format `cargo xtask bench import` generates.
+
+use interlock_pdk::prelude::*;
+
+const AGENCY: &str = "customs";
+pub const HEADER: &str = "declaration_ref,item_no,procedure,customs_office,date,partner_country,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no";
+const COLUMNS: usize = 14;
+
+#[derive(Default)]
+pub struct CustomsCsv {
+    lines: LineSplitter,
+    header_seen: bool,
+}
+
+impl Plugin for CustomsCsv {
+    fn info() -> PluginInfo {
+        plugin_info(
+            "customs-csv",
+            env!("CARGO_PKG_VERSION"),
+            AgencyKind::Customs,
+            &["customs declaration items, CSV"],
+        )
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
+        let mut out = Translation::default();
+        for line in self.lines.feed(chunk) {
+            self.line(&line, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn finish(&mut self) -> Result<Translation> {
+        let mut out = Translation::default();
+        if let Some(line) = self.lines.finish() {
+            self.line(&line, &mut out)?;
+        }
+        if !self.header_seen {
+            return Err(PluginError::UnsupportedFormat("empty file".to_owned()));
+        }
+        Ok(out)
+    }
+}
+
+fn procedure(text: &str) -> Option<CustomsProcedure> {
+    Some(match text {
+        "export" => CustomsProcedure::Export,
+        "import" => CustomsProcedure::Import,
+        "transit" => CustomsProcedure::Transit,
+        "re_export" | "re-export" => CustomsProcedure::ReExport,
+        _ => return None,
+    })
+}
+
+impl CustomsCsv {
+    fn line(&mut self, line: &Line, out: &mut Translation) -> Result<()> {
+        if line.text.trim().is_empty() {
+            return Ok(());
+        }
+        if !self.header_seen {
+            if line.text.trim() != HEADER {
+                return Err(PluginError::UnsupportedFormat(format!(
+                    "line {}: expected the header `{HEADER}`",
+                    line.number
+                )));
+            }
+            self.header_seen = true;
+            return Ok(());
+        }
+        let fields = split_delimited(&line.text, ',', Some('"'));
+        let Ok(
+            [
+                declaration_ref,
+                item_no,
+                procedure_text,
+                office,
+                date,
+                partner,
+                hs,
+                description,
+                quantity,
+                unit,
+                value,
+                currency,
+                licence,
+                licence_line,
+            ],
+        ) = <[String; COLUMNS]>::try_from(fields.clone())
+        else {
+            out.error(
+                line.number,
+                "",
+                "columns",
+                format!("expected {COLUMNS} columns, found {}", fields.len()),
+            );
+            return Ok(());
+        };
+        let Ok(item_no) = item_no.trim().parse::<u32>() else {
+            out.error(
+                line.number,
+                "item_no",
+                "number",
+                format!("`{item_no}` is not an item number"),
+            );
+            return Ok(());
+        };
+        let Some(procedure) = procedure(procedure_text.trim()) else {
+            out.error(
+                line.number,
+                "procedure",
+                "unknown-procedure",
+                format!("`{procedure_text}` is not export, import, transit or re_export"),
+            );
+            return Ok(());
+        };
+        let licence_line = match licence_line.trim() {
+            "" => None,
+            text => match text.parse::<u32>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    out.error(
+                        line.number,
+                        "line_no",
+                        "number",
+                        format!("`{text}` is not a licence line number"),
+                    );
+                    return Ok(());
+                }
+            },
+        };
+        let attached_documents = non_empty(&licence)
+            .map(|authorization_ref| AttachedDocument {
+                code: None,
+                authorization_ref,
+                line_no: licence_line,
+                quantity_written_off: None,
+                value_written_off: None,
+            })
+            .into_iter()
+            .collect();
+        let source_ref = format!("{declaration_ref}/{item_no}");
+        out.record(
+            AGENCY,
+            source_ref,
+            line.number,
+            Body::CustomsDeclaration(CustomsDeclaration {
+                declaration_ref,
+                item_no,
+                procedure,
+                customs_office: non_empty(&office),
+                date,
+                parties: Vec::new(),
+                country_of_dispatch: if procedure == CustomsProcedure::Import {
+                    non_empty(&partner)
+                } else {
+                    None
+                },
+                country_of_destination: if procedure == CustomsProcedure::Import {
+                    None
+                } else {
+                    non_empty(&partner)
+                },
+                country_of_origin: None,
+                hs_code: non_empty(&hs),
+                description,
+                quantity: non_empty(&quantity).map(|q| interlock_pdk::quantity(&q, &unit)),
+                value: non_empty(&value).map(|v| interlock_pdk::money(&v, &currency)),
+                attached_documents,
+            }),
+        );
+        Ok(())
+    }
+}
+
+export_plugin!(CustomsCsv);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn translate(text: &str, chunk: usize) -> Result<Translation> {
+        let mut plugin = CustomsCsv::default();
+        let mut out = Translation::default();
+        for piece in text.as_bytes().chunks(chunk.max(1)) {
+            out.extend(plugin.feed(piece)?);
+        }
+        out.extend(plugin.finish()?);
+        Ok(out)
+    }
+
+    #[test]
+    fn the_fixture_translates_whatever_the_chunking() {
+        let text = include_str!("../fixtures/declarations-2026.csv");
+        let whole = translate(text, text.len()).expect("translates");
+        assert!(whole.diagnostics.is_empty(), "{:?}", whole.diagnostics);
+        assert_eq!(whole.records.len(), 4);
+        let small = translate(text, 3).expect("translates");
+        assert_eq!(
+            format!("{:?}", small.records),
+            format!("{:?}", whole.records)
+        );
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_field() {
+        let text = format!(
+            "{HEADER}\nD1,x,export,O,2026-01-01,DE,930190,R,1,NAR,1,GBP,,\nD1,2,smuggle,O,2026-01-01,DE,930190,R,1,NAR,1,GBP,,\nD1,3,export\n"
+        );
+        let out = translate(&text, 8).expect("translates");
+        let found: Vec<String> = out
+            .diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}",
+                    d.line.unwrap_or(0),
+                    d.field.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(found, ["2:item_no", "3:procedure", "4:"]);
+    }
+}
