@@ -223,6 +223,50 @@ fn translate_to_golden(
     Ok(lines.join("\n") + "\n")
 }
 
+/// (input, golden output) pairs of a plugin: its fixtures, plus the real public samples
+/// named in `real-samples.txt` (paths under ../shared/data, one a line), whose goldens live
+/// in `real-samples/`. The samples are read where they are, never copied into the project.
+fn golden_pairs(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let golden_for = |input: &Path, golden_dir: &Path| {
+        golden_dir.join(format!(
+            "{}.expected.jsonl",
+            input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ))
+    };
+    let fixtures = dir.join("fixtures");
+    let mut pairs: Vec<(PathBuf, PathBuf)> = fixture_inputs(&fixtures)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|input| {
+            let golden = golden_for(&input, &fixtures);
+            (input, golden)
+        })
+        .collect();
+    let list = dir.join("real-samples.txt");
+    if list.is_file() {
+        let shared = project_root().join("../shared/data");
+        for name in std::fs::read_to_string(&list)?.lines().map(str::trim) {
+            if name.is_empty() || name.starts_with('#') {
+                continue;
+            }
+            let input = shared.join(name);
+            if !input.is_file() {
+                bail!(
+                    "{}: {} is missing (the shared data must sit beside the project)",
+                    list.display(),
+                    input.display()
+                );
+            }
+            let golden = golden_for(&input, &dir.join("real-samples"));
+            pairs.push((input, golden));
+        }
+    }
+    Ok(pairs)
+}
+
 fn test(only: Option<&str>) -> Result<()> {
     let selected: Vec<(String, PathBuf)> = plugin_dirs()?
         .into_iter()
@@ -240,17 +284,13 @@ fn test(only: Option<&str>) -> Result<()> {
     for ((name, dir), component) in selected.iter().zip(&components) {
         let wasm = std::fs::read(component)?;
         let plugin = host.load(&wasm, name)?;
-        for input in fixture_inputs(&dir.join("fixtures")).unwrap_or_default() {
+        for (input, golden) in golden_pairs(dir)? {
             let actual = translate_to_golden(&host, &plugin, &input)?;
-            let golden = input.with_file_name(format!(
-                "{}.expected.jsonl",
-                input
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ));
             checked += 1;
             if update {
+                if let Some(parent) = golden.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
                 std::fs::write(&golden, &actual)?;
                 continue;
             }
