@@ -17,7 +17,7 @@ fn hostile_component() -> &'static [u8] {
     static COMPONENT: OnceLock<Vec<u8>> = OnceLock::new();
     COMPONENT.get_or_init(|| {
         let root = workspace_root();
-        let target = root.join("target/hostile");
+        let target = root.join("target/test-plugins");
         let status = std::process::Command::new(env!("CARGO"))
             .args([
                 "build",

@@ -1,0 +1,221 @@
+//! The plugin commands end to end: install, list, inspect, import through a plugin,
+//! idempotent re-import, refusals, and provenance pointing at the plugin.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds plugins/customs-csv to a component once. A separate target directory keeps
+/// this nested cargo off the lock the outer `cargo test` holds.
+fn customs_csv_component() -> &'static Path {
+    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
+    COMPONENT.get_or_init(|| {
+        let target = root().join("target/test-plugins");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "customs-csv",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building customs-csv failed");
+        let module = std::fs::read(target.join("wasm32-unknown-unknown/release/customs_csv.wasm"))
+            .expect("module");
+        let component = wit_component::ComponentEncoder::default()
+            .module(&module)
+            .and_then(|encoder| encoder.validate(true).encode())
+            .expect("component");
+        let path = target.join("customs-csv.wasm");
+        std::fs::write(&path, component).expect("write component");
+        path
+    })
+}
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let workspace = Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        workspace.ok(&["init"]);
+        for version in ["1.0.0", "1.1.0"] {
+            let list = root().join(format!(
+                "fixtures/control-list/national-control-list-{version}.toml"
+            ));
+            workspace.ok(&["control-list", "import", list.to_str().expect("utf-8 path")]);
+        }
+        std::fs::copy(
+            customs_csv_component(),
+            workspace.dir.path().join("customs-csv.wasm"),
+        )
+        .expect("copy");
+        std::fs::copy(
+            root().join("plugins/customs-csv/fixtures/declarations-2026.csv"),
+            workspace.dir.path().join("declarations.csv"),
+        )
+        .expect("copy");
+        workspace
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("interlock")
+            .expect("binary")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("INTERLOCK_STORE", "test.redb")
+            .env("INTERLOCK_ACTOR", "tester")
+            .env("INTERLOCK_FIXED_TIME", "2026-11-28T12:00:00Z")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run interlock")
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "interlock {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    }
+
+    #[track_caller]
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let output = self.run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "interlock {args:?}: {output:?}"
+        );
+        String::from_utf8(output.stderr).expect("utf-8")
+    }
+}
+
+#[test]
+fn install_and_import_through_a_plugin() {
+    let w = Workspace::new();
+    assert_eq!(
+        w.ok(&["plugin", "install", "customs-csv.wasm"]),
+        "installed plugin customs-csv@1.0.0 (customs agency, interface 1.0.0)\n"
+    );
+    assert!(
+        w.ok(&["plugin", "install", "customs-csv.wasm"])
+            .contains("already installed with these exact bytes")
+    );
+    let list = w.ok(&["plugin", "list"]);
+    assert!(
+        list.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("customs-csv  1.0.0    customs  1.0.0")),
+        "{list}"
+    );
+    assert!(
+        w.ok(&["plugin", "inspect", "customs-csv"])
+            .contains("interface   interlock:adapter@1.0.0")
+    );
+
+    assert_eq!(
+        w.ok(&["import", "--plugin", "customs-csv", "declarations.csv"]),
+        "declarations.csv: imported 4 records as batch 1 (4 new, 0 revised, 0 unchanged)\n"
+    );
+    assert!(
+        w.ok(&["import", "--plugin", "customs-csv", "declarations.csv"])
+            .starts_with("declarations.csv: already imported as batch 1")
+    );
+
+    // Provenance names the plugin, its version and the exact wasm it ran.
+    let records: Vec<serde_json::Value> = w
+        .ok(&[
+            "query",
+            "--authorization",
+            "GBSIEL/2026/0000101/P",
+            "--json",
+        ])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(records.len(), 2);
+    let wasm = std::fs::read(w.dir.path().join("customs-csv.wasm")).expect("wasm");
+    let adapter = &records[0]["provenance"]["adapter"];
+    assert_eq!(adapter["type"], "plugin");
+    assert_eq!(adapter["name"], "customs-csv");
+    assert_eq!(adapter["version"], "1.0.0");
+    assert_eq!(
+        adapter["wasm_sha256"],
+        interlock_core::model::sha256_hex(&wasm)
+    );
+    assert_eq!(records[0]["provenance"]["line"], 2);
+    assert!(w.ok(&["audit", "verify"]).starts_with("audit log intact"));
+}
+
+#[test]
+fn a_bad_file_is_refused_with_every_problem_and_nothing_written() {
+    let w = Workspace::new();
+    w.ok(&["plugin", "install", "customs-csv.wasm"]);
+    let good = std::fs::read_to_string(w.dir.path().join("declarations.csv")).expect("read");
+    let bad = good
+        .replace("2026-08-03,NO", "2026-08-03,XX")
+        .replace(",10,NAR,", ",ten,NAR,");
+    std::fs::write(w.dir.path().join("bad.csv"), bad).expect("write");
+    let stderr = w.fails(&["import", "--plugin", "customs-csv", "bad.csv"], 1);
+    assert_eq!(
+        stderr,
+        "bad.csv:2: record.quantity.amount: `ten` is not a decimal number\n\
+         bad.csv:3: record.country_of_destination: `XX` is not an ISO 3166-1 alpha-2 country code\n\
+         error: bad.csv: 2 problems found; nothing was imported from this file\n"
+    );
+    assert_eq!(w.ok(&["query", "--json"]), "");
+}
+
+#[test]
+fn plugin_errors_name_what_is_wrong() {
+    let w = Workspace::new();
+    let stderr = w.fails(&["import", "--plugin", "nope", "declarations.csv"], 3);
+    assert_eq!(
+        stderr,
+        "error: no plugin named nope is installed (see `interlock plugin list`)\n"
+    );
+    std::fs::write(w.dir.path().join("junk.wasm"), b"not wasm at all").expect("write");
+    let stderr = w.fails(&["plugin", "install", "junk.wasm"], 1);
+    assert!(
+        stderr.starts_with("error: plugin junk.wasm: not a valid wasm component"),
+        "{stderr}"
+    );
+    w.ok(&["plugin", "install", "customs-csv.wasm"]);
+    std::fs::write(
+        w.dir.path().join("other.txt"),
+        "this is not a customs export\n",
+    )
+    .expect("write");
+    let stderr = w.fails(&["import", "--plugin", "customs-csv", "other.txt"], 5);
+    assert!(
+        stderr.contains("not a format this plugin reads: line 1: expected the header"),
+        "{stderr}"
+    );
+    assert_eq!(
+        w.ok(&["plugin", "remove", "customs-csv"]),
+        "removed plugin customs-csv@1.0.0\n"
+    );
+    assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
+}
