@@ -83,6 +83,18 @@ pub fn fixture_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(inputs)
 }
 
+/// What `plugin test` runs: the fixtures (which `cargo xtask demo` also imports) and the
+/// inputs under `fixtures/rejected/`, which show how bad rows are diagnosed and so are kept
+/// out of the demo.
+pub fn test_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut inputs = fixture_inputs(dir)?;
+    let rejected = dir.join("rejected");
+    if rejected.is_dir() {
+        inputs.extend(fixture_inputs(&rejected)?);
+    }
+    Ok(inputs)
+}
+
 /// Builds `crates` (package names) for wasm and wraps each into a checked component.
 pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
     if packages.is_empty() {
@@ -126,11 +138,7 @@ pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathB
             .and_then(|encoder| encoder.validate(true).encode())
             .with_context(|| format!("{package}: wrapping the module into a component"))?;
         let imports = component_imports(&component)?;
-        // `types` is the interface's own type definitions: it carries no functions.
-        let forbidden: Vec<&String> = imports
-            .iter()
-            .filter(|i| *i != "log" && !i.starts_with("interlock:adapter/types@"))
-            .collect();
+        let forbidden: Vec<&String> = imports.iter().filter(|i| *i != "log").collect();
         if !forbidden.is_empty() {
             bail!("{package}: the component imports {forbidden:?}; plugins may import only `log`");
         }
@@ -237,11 +245,12 @@ fn golden_pairs(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
         ))
     };
     let fixtures = dir.join("fixtures");
-    let mut pairs: Vec<(PathBuf, PathBuf)> = fixture_inputs(&fixtures)
+    let mut pairs: Vec<(PathBuf, PathBuf)> = test_inputs(&fixtures)
         .unwrap_or_default()
         .into_iter()
         .map(|input| {
-            let golden = golden_for(&input, &fixtures);
+            // Goldens sit beside their input (fixtures/ or fixtures/rejected/).
+            let golden = golden_for(&input, input.parent().unwrap_or(&fixtures));
             (input, golden)
         })
         .collect();
@@ -294,14 +303,23 @@ fn test(only: Option<&str>) -> Result<()> {
                 std::fs::write(&golden, &actual)?;
                 continue;
             }
-            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            let Ok(expected) = std::fs::read_to_string(&golden) else {
+                failures.push(format!(
+                    "{name}: {} has no golden output {} (write it with UPDATE_GOLDEN=1, then read it)",
+                    input.display(),
+                    golden.display()
+                ));
+                continue;
+            };
             if expected != actual {
                 failures.push(format!(
                     "{name}: {} differs from {}\n{}",
                     input.display(),
                     golden.display(),
-                    first_difference(&expected, &actual)
+                    diff(&expected, &actual)
                 ));
+            } else {
+                println!("ok   {name}: {}", input.display());
             }
         }
     }
@@ -321,23 +339,67 @@ fn test(only: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn first_difference(expected: &str, actual: &str) -> String {
-    let mut expected_lines = expected.lines();
-    let mut actual_lines = actual.lines();
-    let mut number = 1;
-    loop {
-        match (expected_lines.next(), actual_lines.next()) {
-            (None, None) => return "no difference".to_owned(),
-            (e, a) if e != a => {
-                return format!(
-                    "  first difference at line {number}:\n  expected: {}\n  actual:   {}",
-                    e.unwrap_or("(end of file)"),
-                    a.unwrap_or("(end of file)")
-                );
-            }
-            _ => number += 1,
+/// A line diff of golden (`-`) against actual (`+`) output, with a line of context, capped
+/// so a wholesale change stays readable.
+fn diff(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    // Longest common subsequence, from the end; fixtures are small.
+    let (n, m) = (old.len(), new.len());
+    if n.saturating_mul(m) > 25_000_000 {
+        return format!("  (too large to diff: {n} expected lines, {m} actual lines)");
+    }
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if old[i] == new[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
+    let mut ops: Vec<(char, usize, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && old[i] == new[j] {
+            ops.push((' ', i + 1, old[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            ops.push(('+', j + 1, new[j]));
+            j += 1;
+        } else {
+            ops.push(('-', i + 1, old[i]));
+            i += 1;
+        }
+    }
+    let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != ' ').collect();
+    let mut out = String::new();
+    let mut shown = 0;
+    let mut last: Option<usize> = None;
+    for (k, (op, line, text)) in ops.iter().enumerate() {
+        let near = changed.iter().any(|&c| c.abs_diff(k) <= 1);
+        if !near {
+            continue;
+        }
+        if last.is_some_and(|l| l + 1 < k) {
+            out.push_str("  ...\n");
+        }
+        last = Some(k);
+        shown += 1;
+        if shown > 60 {
+            out.push_str("  (diff cut after 60 lines)\n");
+            break;
+        }
+        let side = match op {
+            '-' => "golden",
+            '+' => "actual",
+            _ => "",
+        };
+        out.push_str(&format!("{op} {side:>6} {line:>4}: {text}\n"));
+    }
+    out
 }
 
 /// Runs every plugin on its fixtures (`cargo xtask test` calls this).
@@ -482,27 +544,17 @@ impl {TypeName} {
         }
         let fields = split_delimited(&line.text, ',', Some('"'));
         let [reference, date, description, _quantity] = fields.as_slice() else {
+            // Diagnostics carry the line and the field; the host shows them as
+            // `file:line: field: message` and refuses a file with errors.
             out.error(line.number, "", "columns", format!("expected 4 columns, found {}", fields.len()));
             return;
         };
-        out.record(
-            AGENCY,
-            reference.clone(),
-            line.number,
-            Body::Item(Item {
-                make: description.clone(),
-                model: None,
-                calibre: None,
-                item_type: None,
-                serial: reference.clone(),
-                country_of_manufacture: None,
-                year_of_manufacture: None,
-                import_mark: None,
-                other_marks: Vec::new(),
-                control_entry: None,
-                recorded_date: non_empty(date),
-            }),
-        );
+        // Required fields in the constructor; optional ones as the source has them.
+        let item = Item {
+            recorded_date: non_empty(date),
+            ..Item::new(description.trim(), reference.trim())
+        };
+        out.push(Draft::new(AGENCY, reference.trim(), item).at(line.number));
     }
 }
 

@@ -13,7 +13,12 @@ const EXPORT_PREFIX: &str = "interlock:adapter/translator@";
 pub struct Surface {
     pub exports: Vec<String>,
     pub imports: Vec<String>,
+    /// The PDK's `interlock:adapter-version` custom section (in the core module), if any.
+    pub pdk_version: Option<String>,
 }
+
+/// The custom section the PDK embeds (Zed's `zed:api-version` pattern).
+const VERSION_SECTION: &str = "interlock:adapter-version";
 
 /// Lists a component's top-level imports and exports.
 pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
@@ -44,6 +49,9 @@ pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
                     surface.exports.push(export.name.full_name().into_owned());
                 }
             }
+            Payload::CustomSection(reader) if reader.name() == VERSION_SECTION => {
+                surface.pdk_version = Some(String::from_utf8_lossy(reader.data()).into_owned());
+            }
             _ => {}
         }
     }
@@ -52,12 +60,10 @@ pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
 
 /// The interface version a component exports, checked against what this host supports.
 pub fn check(surface: &Surface) -> Result<semver::Version, String> {
-    // `interlock:adapter/types` holds only type definitions (the records); components list
-    // it as an import, but it gives the plugin no capability.
     let forbidden: Vec<&String> = surface
         .imports
         .iter()
-        .filter(|name| *name != "log" && !name.starts_with("interlock:adapter/types@"))
+        .filter(|name| *name != "log")
         .collect();
     if !forbidden.is_empty() {
         return Err(format!(
@@ -94,6 +100,17 @@ pub fn check(surface: &Surface) -> Result<semver::Version, String> {
         return Err(format!(
             "was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@{supported}.x up to its own minor version; rebuild the plugin with a matching interlock-pdk or upgrade interlock"
         ));
+    }
+    // The section is informational (the export name is the authority), but a component
+    // whose two statements disagree was tampered with or mis-built.
+    if let Some(embedded) = &surface.pdk_version {
+        let agrees = semver::Version::parse(embedded.trim())
+            .is_ok_and(|pdk| pdk.major == version.major && pdk.minor == version.minor);
+        if !agrees {
+            return Err(format!(
+                "exports interface {version} but was built with interlock-pdk `{embedded}`; rebuild it"
+            ));
+        }
     }
     Ok(version)
 }

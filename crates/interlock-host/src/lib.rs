@@ -1,16 +1,24 @@
 //! interlock-host: runs agency adapter plugins (wasm components) in a sandbox.
 //!
 //! A plugin gets no WASI at all: no files, network, clock or randomness, so the same bytes
-//! always give the same records. Every file gets a fresh instance with a memory limit,
-//! fuel proportional to its input and a wall-clock deadline per call; any trap or limit
-//! ends that file's import with a message naming the plugin, the file and the limit, and
-//! the store is untouched (the import transaction is never committed).
+//! always give the same records. Its only import is `log`. Every file gets a fresh store
+//! and instance with a memory limit, fuel proportional to its input and a wall-clock
+//! deadline per call; any trap or limit ends that file's import with a message naming the
+//! plugin, the file and the limit, and the store is untouched (the import transaction is
+//! never committed). A store that trapped is dropped, never reused.
 //!
 //! The plugin's records go through [`interlock_core::store::Import`], the same validation
 //! and write path as every other import.
+//!
+//! Layout (Zed's extension host pattern): `interface` reads a component's interface
+//! version and imports from its bytes before anything is compiled; `since_v1_0` holds the
+//! bindings of interface 1.0; [`VersionedPre`] dispatches between binding modules; `convert`
+//! turns the newest interface's records into the core model.
 
-#![allow(unsafe_code)] // only `Component::deserialize_file` in `load`; see the SAFETY note there
+#![allow(unsafe_code)] // only deserializing this host's own compiled artifacts; see `cache`
 
+mod cache;
+mod convert;
 mod interface;
 mod limits;
 mod since_v1_0;
@@ -26,8 +34,9 @@ use interlock_core::model::{Adapter, sha256_hex};
 use interlock_core::store::{
     BeginImport, ImportError, ImportOutcome, Incoming, SourceFile, Store, StoreError,
 };
-use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, ResourceLimiter, Trap};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
+use wasmtime::{Config, Engine, ResourceLimiter, StoreLimits, StoreLimitsBuilder, Trap};
 
 pub use interface::SUPPORTED as SUPPORTED_INTERFACES;
 pub use limits::Limits;
@@ -35,20 +44,28 @@ pub use limits::Limits;
 /// How often the epoch ticks; deadlines are counted in ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Everything that can stop a plugin or its import. Messages name the plugin, the file and
+/// (where known) the line, and say which limit was hit.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
+    /// The component was refused before it ran: bad bytes, a foreign interface version, an
+    /// import other than `log`, or it failed to describe itself.
     #[error("plugin {plugin}: {message}")]
     Rejected { plugin: String, message: String },
-    #[error("plugin {plugin} on {file}: {reason}; nothing was imported")]
+    /// A trap or a sandbox limit stopped the plugin on a file.
+    #[error("plugin {plugin} on {file}{}: {reason}; nothing was imported", at_line(*.line))]
     Stopped {
         plugin: String,
         file: String,
+        line: Option<u64>,
         reason: String,
     },
-    #[error("plugin {plugin} on {file}: {error}; nothing was imported")]
+    /// The plugin returned an error for the file.
+    #[error("plugin {plugin} on {file}{}: {error}; nothing was imported", at_line(*.line))]
     PluginError {
         plugin: String,
         file: String,
+        line: Option<u64>,
         error: String,
     },
     #[error("{}: {source}", .path.display())]
@@ -62,6 +79,10 @@ pub enum HostError {
     Import(#[from] ImportError),
 }
 
+fn at_line(line: Option<u64>) -> String {
+    line.map(|line| format!(" line {line}")).unwrap_or_default()
+}
+
 impl From<StoreError> for HostError {
     fn from(error: StoreError) -> HostError {
         HostError::Import(ImportError::Store(error))
@@ -73,27 +94,72 @@ impl From<StoreError> for HostError {
 pub struct PluginInfo {
     pub name: String,
     pub version: String,
+    /// `customs`, `licensing`, `police` or `other`.
     pub agency: String,
     pub formats: Vec<String>,
+    /// The WIT interface version the component exports, e.g. `1.0.0`.
     pub interface_version: String,
     pub wasm_sha256: String,
     pub wasm_size: u64,
 }
 
-/// A compiled plugin, ready to be instantiated once per file.
+/// Host-wide settings.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// Keeps compiled plugins between runs. It must be a directory only interlock writes to:
+    /// its artifacts are loaded as native code.
+    pub cache_dir: Option<PathBuf>,
+    /// Components larger than this are refused unread.
+    pub max_component_bytes: usize,
+}
+
+impl Default for HostConfig {
+    fn default() -> HostConfig {
+        HostConfig {
+            cache_dir: None,
+            max_component_bytes: 16 << 20,
+        }
+    }
+}
+
+/// The instantiable plugin, per interface version (Zed's dispatch enum). A new interface
+/// version adds a variant; every call below matches on it.
+enum VersionedPre {
+    V1_0(since_v1_0::AdapterPre<HostState>),
+}
+
+/// A running translation session, per interface version.
+enum VersionedSession {
+    V1_0 {
+        bindings: since_v1_0::Adapter,
+        session: ResourceAny,
+    },
+}
+
+/// The newest interface's translation, which `convert` understands.
+type LatestTranslation = since_v1_0::wit::Translation;
+type LatestPluginError = since_v1_0::wit::PluginError;
+
+/// A compiled, checked plugin, ready to be instantiated once per file.
 pub struct LoadedPlugin {
-    pre: since_v1_0::AdapterPre<HostState>,
-    /// A label for messages until `describe` has told us the name.
+    pre: VersionedPre,
+    /// A label for messages (the caller's, e.g. `name@version`).
     label: String,
     pub interface_version: semver::Version,
     pub wasm_sha256: String,
     pub wasm_size: u64,
 }
 
-/// Per-instance state: the limiter and the plugin's log.
+impl LoadedPlugin {
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// Per-instance state: limits and the plugin's log.
 struct HostState {
     plugin: String,
-    memory_limit: usize,
+    limits: StoreLimits,
     memory_limit_hit: bool,
     max_log_lines: u32,
     max_log_line_bytes: usize,
@@ -105,37 +171,49 @@ struct HostState {
 impl ResourceLimiter for HostState {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_limit {
+        // `StoreLimits` enforces (and traps, with `trap_on_grow_failure`); we only note
+        // that it did, so the error can name the memory limit rather than a bare trap.
+        let verdict = self.limits.memory_growing(current, desired, maximum);
+        if !matches!(verdict, Ok(true)) {
             self.memory_limit_hit = true;
-            wasmtime::bail!("memory limit reached");
         }
-        Ok(true)
+        verdict
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
     }
 }
 
-/// The `types` interface has no functions; the bindings still ask for the trait.
-impl since_v1_0::wit::Host for HostState {}
-
 impl since_v1_0::AdapterImports for HostState {
     fn log(&mut self, level: u8, message: String) {
+        // The PDK's panic hook logs the message just before the trap, which carries none.
         if let Some(panic) = message.strip_prefix("plugin panicked: ") {
             self.panic_message = Some(truncate(panic, self.max_log_line_bytes).to_owned());
         }
         if self.log_lines >= self.max_log_lines {
-            self.logs_dropped += 1;
+            self.logs_dropped = self.logs_dropped.saturating_add(1);
             return;
         }
         self.log_lines += 1;
@@ -192,6 +270,8 @@ impl Drop for EpochTicker {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TranslateStats {
     pub bytes: u64,
+    /// SHA-256 of the bytes streamed through the plugin.
+    pub sha256: String,
     pub records: u64,
     pub diagnostics: u64,
     pub fuel_used: u64,
@@ -201,7 +281,7 @@ pub struct TranslateStats {
 pub struct PluginHost {
     engine: Engine,
     linker: Linker<HostState>,
-    cache_dir: Option<PathBuf>,
+    config: HostConfig,
     _ticker: EpochTicker,
 }
 
@@ -209,12 +289,22 @@ impl PluginHost {
     /// A host. `cache_dir`, if given, keeps compiled plugins between runs; it must be a
     /// directory only interlock writes to.
     pub fn new(cache_dir: Option<PathBuf>) -> Result<PluginHost, HostError> {
-        let mut config = Config::new();
-        config
+        PluginHost::with_config(HostConfig {
+            cache_dir,
+            ..HostConfig::default()
+        })
+    }
+
+    pub fn with_config(config: HostConfig) -> Result<PluginHost, HostError> {
+        let mut engine_config = Config::new();
+        engine_config
             .wasm_component_model(true)
+            // Fuel is the deterministic CPU budget; epochs are the wall-clock backstop.
             .consume_fuel(true)
             .epoch_interruption(true);
-        let engine = Engine::new(&config).map_err(|e| HostError::Engine(e.to_string()))?;
+        let engine = Engine::new(&engine_config).map_err(|e| HostError::Engine(e.to_string()))?;
+        // Only `log` is defined: no WASI. A component importing anything else fails to
+        // link; `interface::check` refuses it earlier with a clearer message.
         let mut linker = Linker::new(&engine);
         since_v1_0::Adapter::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| HostError::Engine(e.to_string()))?;
@@ -222,27 +312,42 @@ impl PluginHost {
         Ok(PluginHost {
             engine,
             linker,
-            cache_dir,
+            config,
             _ticker: ticker,
         })
     }
 
-    /// Checks a component's interface and imports, then compiles it (or loads the
-    /// artifact this host compiled before).
+    /// Checks a component's size, interface version and imports from its bytes, then
+    /// compiles it (or loads the artifact this host compiled before) and links it.
     pub fn load(&self, wasm: &[u8], label: &str) -> Result<LoadedPlugin, HostError> {
         let rejected = |message: String| HostError::Rejected {
             plugin: label.to_owned(),
             message,
         };
+        if wasm.len() > self.config.max_component_bytes {
+            return Err(rejected(format!(
+                "is {} bytes, over the {} MiB limit for a plugin",
+                wasm.len(),
+                self.config.max_component_bytes >> 20
+            )));
+        }
         let surface = interface::surface(wasm).map_err(rejected)?;
         let interface_version = interface::check(&surface).map_err(rejected)?;
         let wasm_sha256 = sha256_hex(wasm);
         let component = self.compile(wasm, &wasm_sha256).map_err(rejected)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(since_v1_0::AdapterPre::new)
-            .map_err(|e| rejected(format!("cannot be linked: {e}")))?;
+        let link_error = |e: wasmtime::Error| rejected(format!("cannot be linked: {e:#}"));
+        let pre = if interface_version >= since_v1_0::MIN_VERSION {
+            let pre = self
+                .linker
+                .instantiate_pre(&component)
+                .map_err(link_error)?;
+            VersionedPre::V1_0(since_v1_0::AdapterPre::new(pre).map_err(link_error)?)
+        } else {
+            // `interface::check` only lets through versions some module serves.
+            return Err(rejected(format!(
+                "interface {interface_version} has no bindings in this host"
+            )));
+        };
         Ok(LoadedPlugin {
             pre,
             label: label.to_owned(),
@@ -253,52 +358,30 @@ impl PluginHost {
     }
 
     fn compile(&self, wasm: &[u8], sha256: &str) -> Result<Component, String> {
-        let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, wasm)
-                .map_err(|e| format!("does not compile: {e}"));
-        };
-        // The key covers the bytes and everything in the engine that shapes the artifact.
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.engine
-            .precompile_compatibility_hash()
-            .hash(&mut hasher);
-        let path = dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()));
-        if path.is_file() {
-            // SAFETY: the cache directory is interlock's own and files are named by the
-            // SHA-256 of the wasm they were compiled from and the engine's compatibility
-            // hash; only `precompile_component` below writes them. Artifacts from anywhere
-            // else are never deserialized.
-            match unsafe { Component::deserialize_file(&self.engine, &path) } {
-                Ok(component) => return Ok(component),
-                Err(error) => tracing::warn!(
-                    "ignoring unusable compiled plugin {}: {error}",
-                    path.display()
-                ),
+        match &self.config.cache_dir {
+            None => {
+                Component::new(&self.engine, wasm).map_err(|e| format!("does not compile: {e}"))
             }
+            Some(dir) => cache::compile(&self.engine, dir, wasm, sha256),
         }
-        let artifact = self
-            .engine
-            .precompile_component(wasm)
-            .map_err(|e| format!("does not compile: {e}"))?;
-        if std::fs::create_dir_all(dir).is_ok() {
-            // Write then rename, so a crash never leaves half an artifact under its name.
-            let temporary = path.with_extension("tmp");
-            if std::fs::write(&temporary, &artifact).is_ok() {
-                let _ = std::fs::rename(&temporary, &path);
-            }
-        }
-        // SAFETY: the bytes were produced by this engine a moment ago.
-        unsafe { Component::deserialize(&self.engine, &artifact) }
-            .map_err(|e| format!("does not load: {e}"))
     }
 
     fn store(&self, plugin: &str, limits: &Limits) -> wasmtime::Store<HostState> {
+        let store_limits = StoreLimitsBuilder::new()
+            .memory_size(limits.memory_bytes)
+            // A component has a handful of core instances (the module, wit-component's
+            // shims); these caps only stop a component built to exhaust the host.
+            .instances(64)
+            .memories(16)
+            .tables(64)
+            .table_elements(1_000_000)
+            .trap_on_grow_failure(true)
+            .build();
         let mut store = wasmtime::Store::new(
             &self.engine,
             HostState {
                 plugin: plugin.to_owned(),
-                memory_limit: limits.memory_bytes,
+                limits: store_limits,
                 memory_limit_hit: false,
                 max_log_lines: limits.max_log_lines,
                 max_log_line_bytes: limits.max_log_line_bytes,
@@ -312,7 +395,7 @@ impl PluginHost {
         store
     }
 
-    /// Runs `describe` in a fresh instance.
+    /// Loads the component and runs `describe` in a fresh instance.
     pub fn inspect(&self, wasm: &[u8], label: &str) -> Result<PluginInfo, HostError> {
         let plugin = self.load(wasm, label)?;
         let limits = Limits::default();
@@ -320,34 +403,27 @@ impl PluginHost {
         let stopped =
             |store: &wasmtime::Store<HostState>, error: wasmtime::Error| HostError::Rejected {
                 plugin: label.to_owned(),
-                message: explain(store.data(), &error, &limits),
+                message: format!("describe: {}", explain(store.data(), &error, &limits)),
             };
         store
             .set_fuel(limits.fuel_floor)
             .map_err(|e| HostError::Engine(e.to_string()))?;
         store.set_epoch_deadline(ticks(limits.call_deadline()));
-        let instance = match plugin.pre.instantiate(&mut store) {
-            Ok(instance) => instance,
-            Err(error) => return Err(stopped(&store, error)),
+        let info = match &plugin.pre {
+            VersionedPre::V1_0(pre) => {
+                let bindings = pre
+                    .instantiate(&mut store)
+                    .map_err(|e| stopped(&store, e))?;
+                bindings
+                    .interlock_adapter_translator()
+                    .call_describe(&mut store)
+                    .map_err(|e| stopped(&store, e))?
+            }
         };
-        let info = match instance
-            .interlock_adapter_translator()
-            .call_describe(&mut store)
-        {
-            Ok(info) => info,
-            Err(error) => return Err(stopped(&store, error)),
-        };
-        use since_v1_0::wit::AgencyKind;
         Ok(PluginInfo {
             name: info.name,
             version: info.version,
-            agency: match info.agency {
-                AgencyKind::Customs => "customs",
-                AgencyKind::Licensing => "licensing",
-                AgencyKind::Police => "police",
-                AgencyKind::Other => "other",
-            }
-            .to_owned(),
+            agency: convert::agency(info.agency).to_owned(),
             formats: info.formats,
             interface_version: plugin.interface_version.to_string(),
             wasm_sha256: plugin.wasm_sha256,
@@ -355,8 +431,35 @@ impl PluginHost {
         })
     }
 
-    /// Streams `input` through a fresh instance of `plugin`, handing each chunk's drafts
-    /// and diagnostics to `sink`. `progress` gets the bytes read so far.
+    /// Streams the file at `path` through a fresh instance of `plugin` in chunks of
+    /// `limits.chunk_bytes`, handing each chunk's records and diagnostics (plugin
+    /// diagnostics plus conversion problems) to `sink`. `progress` gets the bytes read so
+    /// far. Nothing is kept between files.
+    pub fn translate_file<E: Into<HostError>>(
+        &self,
+        plugin: &LoadedPlugin,
+        path: &Path,
+        limits: &Limits,
+        mut sink: impl FnMut(Vec<Incoming>, Vec<Diagnostic>) -> Result<(), E>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<TranslateStats, HostError> {
+        let file = std::fs::File::open(path).map_err(|source| HostError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.translate(
+            plugin,
+            &path.display().to_string(),
+            file,
+            &[],
+            limits,
+            &mut |records, diagnostics| sink(records, diagnostics).map_err(Into::into),
+            &mut progress,
+        )
+    }
+
+    /// Streams `input` (named `file` in messages) through a fresh instance of `plugin`, with
+    /// the record manager's `options`; see [`PluginHost::translate_file`].
     #[allow(clippy::too_many_arguments)]
     pub fn translate(
         &self,
@@ -368,110 +471,200 @@ impl PluginHost {
         sink: &mut dyn FnMut(Vec<Incoming>, Vec<Diagnostic>) -> Result<(), HostError>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<TranslateStats, HostError> {
-        let mut store = self.store(&plugin.label, limits);
-        let mut stats = TranslateStats::default();
-        let stopped =
-            |store: &wasmtime::Store<HostState>, error: wasmtime::Error| HostError::Stopped {
-                plugin: plugin.label.clone(),
-                file: file.to_owned(),
-                reason: explain(store.data(), &error, limits),
-            };
-        let plugin_error = |error: since_v1_0::wit::PluginError| HostError::PluginError {
-            plugin: plugin.label.clone(),
-            file: file.to_owned(),
-            error: describe_plugin_error(error),
+        let mut run = Run {
+            plugin,
+            file,
+            limits,
+            store: self.store(&plugin.label, limits),
+            stats: TranslateStats::default(),
+            position: "while starting".to_owned(),
         };
-        let arm = |store: &mut wasmtime::Store<HostState>, bytes: u64| -> Result<u64, HostError> {
-            let fuel = limits.fuel_for(bytes);
-            store
-                .set_fuel(fuel)
-                .map_err(|e| HostError::Engine(e.to_string()))?;
-            store.set_epoch_deadline(ticks(limits.call_deadline()));
-            Ok(fuel)
-        };
-
-        arm(&mut store, 0)?;
-        let instance = plugin
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| stopped(&store, e))?;
-        let translator = instance.interlock_adapter_translator();
-        let options: Vec<(String, String)> = options.to_vec();
-        let fuel = arm(&mut store, 0)?;
-        translator
-            .call_start(&mut store, &options)
-            .map_err(|e| stopped(&store, e))?
-            .map_err(plugin_error)?;
-        stats.fuel_used += fuel - store.get_fuel().unwrap_or(0);
-
+        run.arm(0)?;
+        let mut session = run.start(options)?;
+        let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; limits.chunk_bytes.max(1)];
-        let path = PathBuf::from(file);
         loop {
             let read = read_full(&mut input, &mut buffer).map_err(|source| HostError::Io {
-                path: path.clone(),
+                path: PathBuf::from(file),
                 source,
             })?;
-            let last = read < buffer.len();
             if read > 0 {
-                stats.bytes += read as u64;
-                let fuel = arm(&mut store, read as u64)?;
-                let translation = translator
-                    .call_feed(&mut store, &buffer[..read])
-                    .map_err(|e| stopped(&store, e))?
-                    .map_err(plugin_error)?;
-                stats.fuel_used += fuel - store.get_fuel().unwrap_or(0);
-                self.deliver(plugin, file, limits, &mut stats, translation, sink)?;
-                progress(stats.bytes);
+                hasher.update(&buffer[..read]);
+                run.position = format!(
+                    "in the chunk at bytes {}–{}",
+                    run.stats.bytes,
+                    run.stats.bytes + read as u64
+                );
+                run.stats.bytes += read as u64;
+                run.arm(read as u64)?;
+                let translation = run.feed(&mut session, &buffer[..read])?;
+                run.deliver(translation, sink)?;
+                progress(run.stats.bytes);
             }
-            if last {
+            if read < buffer.len() {
                 break;
             }
         }
-        // Formats that buffer (XML) do their work here, so `finish` gets fuel for the whole file.
-        let fuel = arm(&mut store, stats.bytes)?;
-        let translation = translator
-            .call_finish(&mut store)
-            .map_err(|e| stopped(&store, e))?
-            .map_err(plugin_error)?;
-        stats.fuel_used += fuel - store.get_fuel().unwrap_or(0);
-        self.deliver(plugin, file, limits, &mut stats, translation, sink)?;
-        stats.logs_dropped = store.data().logs_dropped;
-        if stats.logs_dropped > 0 {
-            tracing::warn!(plugin = %plugin.label, "{} log lines dropped (limit {})", stats.logs_dropped, limits.max_log_lines);
+        // Formats that buffer (XML) do their work here, so `finish` gets fuel for the file.
+        run.position = "at the end of the file".to_owned();
+        run.arm(run.stats.bytes)?;
+        let translation = run.finish(&mut session)?;
+        run.deliver(translation, sink)?;
+        run.stats.sha256 = hex::encode(hasher.finalize());
+        run.stats.logs_dropped = run.store.data().logs_dropped;
+        if run.stats.logs_dropped > 0 {
+            tracing::warn!(
+                plugin = %plugin.label,
+                "{file}: {} plugin log lines dropped (limit {} per file)",
+                run.stats.logs_dropped,
+                limits.max_log_lines
+            );
         }
-        Ok(stats)
+        Ok(run.stats)
+    }
+}
+
+/// One file going through one instance. Dropped (store and all) when the file is done or
+/// the first trap happens: a trapped store is never called again.
+struct Run<'a> {
+    plugin: &'a LoadedPlugin,
+    file: &'a str,
+    limits: &'a Limits,
+    store: wasmtime::Store<HostState>,
+    stats: TranslateStats,
+    /// Where in the file the current call is, for messages.
+    position: String,
+}
+
+impl Run<'_> {
+    /// Fuel and deadline for the next call, which handles `bytes` of input.
+    fn arm(&mut self, bytes: u64) -> Result<(), HostError> {
+        let fuel = self.limits.fuel_for(bytes);
+        self.store
+            .set_fuel(fuel)
+            .map_err(|e| HostError::Engine(e.to_string()))?;
+        self.store
+            .set_epoch_deadline(ticks(self.limits.call_deadline()));
+        Ok(())
     }
 
+    fn stopped(&self, error: wasmtime::Error) -> HostError {
+        HostError::Stopped {
+            plugin: self.plugin.label.clone(),
+            file: self.file.to_owned(),
+            line: None,
+            reason: format!(
+                "{} {}",
+                explain(self.store.data(), &error, self.limits),
+                self.position
+            ),
+        }
+    }
+
+    fn plugin_error(&self, error: LatestPluginError) -> HostError {
+        let (error, line) = convert::plugin_error(error);
+        HostError::PluginError {
+            plugin: self.plugin.label.clone(),
+            file: self.file.to_owned(),
+            line,
+            error,
+        }
+    }
+
+    /// Runs a call and books the fuel it used.
+    fn call<T>(
+        &mut self,
+        call: impl FnOnce(&mut wasmtime::Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        let before = self.store.get_fuel().unwrap_or(0);
+        let result = call(&mut self.store);
+        let after = self.store.get_fuel().unwrap_or(0);
+        self.stats.fuel_used += before.saturating_sub(after);
+        result.map_err(|error| self.stopped(error))
+    }
+
+    fn start(&mut self, options: &[(String, String)]) -> Result<VersionedSession, HostError> {
+        match &self.plugin.pre {
+            VersionedPre::V1_0(pre) => {
+                let pre = pre.clone();
+                let bindings = self.call(|store| pre.instantiate(store))?;
+                let options = options.to_vec();
+                let session = self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_constructor(store, &options)
+                })?;
+                Ok(VersionedSession::V1_0 { bindings, session })
+            }
+        }
+    }
+
+    fn feed(
+        &mut self,
+        session: &mut VersionedSession,
+        chunk: &[u8],
+    ) -> Result<LatestTranslation, HostError> {
+        let result = match session {
+            VersionedSession::V1_0 { bindings, session } => {
+                let (bindings, session) = (&*bindings, *session);
+                self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_feed(store, session, chunk)
+                })?
+            }
+        };
+        result.map_err(|error| self.plugin_error(error))
+    }
+
+    fn finish(&mut self, session: &mut VersionedSession) -> Result<LatestTranslation, HostError> {
+        let result = match session {
+            VersionedSession::V1_0 { bindings, session } => {
+                let (bindings, session) = (&*bindings, *session);
+                self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_finish(store, session)
+                })?
+            }
+        };
+        result.map_err(|error| self.plugin_error(error))
+    }
+
+    /// Checks the output caps, converts the records and hands them on.
     fn deliver(
-        &self,
-        plugin: &LoadedPlugin,
-        file: &str,
-        limits: &Limits,
-        stats: &mut TranslateStats,
-        translation: since_v1_0::wit::Translation,
+        &mut self,
+        translation: LatestTranslation,
         sink: &mut dyn FnMut(Vec<Incoming>, Vec<Diagnostic>) -> Result<(), HostError>,
     ) -> Result<(), HostError> {
-        stats.records += translation.records.len() as u64;
-        stats.diagnostics += translation.diagnostics.len() as u64;
+        self.stats.records += translation.records.len() as u64;
+        self.stats.diagnostics += translation.diagnostics.len() as u64;
         let over = |what: &str, limit: u64| HostError::Stopped {
-            plugin: plugin.label.clone(),
-            file: file.to_owned(),
-            reason: format!("produced more than {limit} {what} (the per-file limit)"),
+            plugin: self.plugin.label.clone(),
+            file: self.file.to_owned(),
+            line: None,
+            reason: format!(
+                "produced more than {limit} {what} (the per-file limit) {}",
+                self.position
+            ),
         };
-        if stats.records > limits.max_records {
-            return Err(over("records", limits.max_records));
+        if self.stats.records > self.limits.max_records {
+            return Err(over("records", self.limits.max_records));
         }
-        if stats.diagnostics > limits.max_diagnostics {
-            return Err(over("diagnostics", limits.max_diagnostics));
+        if self.stats.diagnostics > self.limits.max_diagnostics {
+            return Err(over("diagnostics", self.limits.max_diagnostics));
         }
         let mut diagnostics: Vec<Diagnostic> = translation
             .diagnostics
             .into_iter()
-            .map(since_v1_0::convert_diagnostic)
+            .map(convert::diagnostic)
             .collect();
         let mut records = Vec::with_capacity(translation.records.len());
         for draft in translation.records {
-            match since_v1_0::convert_draft(draft) {
+            match convert::draft(draft) {
                 Ok((draft, line)) => records.push(Incoming { draft, line }),
                 Err(problems) => diagnostics.extend(problems),
             }
@@ -507,43 +700,40 @@ fn explain(state: &HostState, error: &wasmtime::Error, limits: &Limits) -> Strin
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => {
-            "ran out of fuel (its CPU budget for this input); it may be stuck in a loop".to_owned()
+            "ran out of fuel (CPU budget for this input; it may be stuck in a loop)".to_owned()
         }
         Some(Trap::Interrupt) => format!(
             "exceeded the {} s deadline for one call",
             limits.call_deadline().as_secs_f64()
         ),
-        Some(Trap::StackOverflow) => "exhausted its stack (recursion too deep)".to_owned(),
+        Some(Trap::StackOverflow) => "overflowed its stack (recursion too deep)".to_owned(),
         // Rust and C guests keep their stack in linear memory; overflowing it runs the
         // stack pointer off the bottom of memory rather than off wasmtime's stack.
         Some(Trap::MemoryOutOfBounds) if state.panic_message.is_none() => {
-            "accessed memory out of bounds (for Rust plugins usually its stack overflowing: recursion too deep)".to_owned()
+            "accessed memory out of bounds (for a Rust plugin: its stack overflowed, recursion too deep)".to_owned()
         }
-        Some(trap) => match &state.panic_message {
-            Some(message) => format!("panicked: {message}"),
-            None => format!("trapped: {trap}"),
-        },
-        None => match &state.panic_message {
-            Some(message) => format!("panicked: {message}"),
-            None => format!("failed: {error}"),
+        _ => match (&state.panic_message, error.downcast_ref::<Trap>()) {
+            (Some(message), _) => panicked(message),
+            (None, Some(trap)) => format!("trapped: {trap}"),
+            (None, None) => format!("failed: {error:#}"),
         },
     }
 }
 
-fn describe_plugin_error(error: since_v1_0::wit::PluginError) -> String {
-    use since_v1_0::wit::PluginError as E;
-    match error {
-        E::UnsupportedFormat(message) => format!("not a format this plugin reads: {message}"),
-        E::Malformed(diagnostic) => {
-            let diagnostic = since_v1_0::convert_diagnostic(diagnostic);
-            format!("malformed input: {}", diagnostic.render("line"))
-        }
-        E::Internal(message) => format!("internal plugin error: {message}"),
+/// Rust's panic text is `panicked at FILE:LINE:COL:\nMESSAGE`; one line reads better.
+fn panicked(message: &str) -> String {
+    let message = message.replace('\n', " ");
+    if message.starts_with("panicked at ") {
+        message
+    } else {
+        format!("panicked: {message}")
     }
 }
 
 /// Imports one file through a plugin: hash it, skip it if this plugin imported these bytes
-/// before, otherwise translate it into one import transaction.
+/// before, otherwise translate it into one import transaction. `name`/`version` are the
+/// plugin's registration. If the plugin traps or errs, the import is dropped uncommitted:
+/// nothing is written.
 #[allow(clippy::too_many_arguments)]
 pub fn import_file(
     host: &PluginHost,
@@ -560,9 +750,12 @@ pub fn import_file(
         path: path.to_owned(),
         source,
     };
+    // A first pass for the hash: the batch key must be known before any record is read,
+    // so a file imported before is skipped without running the plugin.
+    let sha256 = interlock_core::jsonl::sha256_file(path).map_err(io)?;
     let source = SourceFile {
         name: path.display().to_string(),
-        sha256: interlock_core::jsonl::sha256_file(path).map_err(io)?,
+        sha256: sha256.clone(),
     };
     let adapter = Adapter::Plugin {
         name: name.to_owned(),
@@ -573,22 +766,23 @@ pub fn import_file(
         BeginImport::AlreadyImported(batch) => return Ok(ImportOutcome::AlreadyImported(batch)),
         BeginImport::Ready(import) => import,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let label = path.display().to_string();
-    // On any error the import is dropped uncommitted: nothing is written.
-    host.translate(
+    let stats = host.translate_file(
         plugin,
-        &label,
-        std::io::BufReader::new(file),
-        &[],
+        path,
         limits,
-        &mut |records, diagnostics| {
+        |records, diagnostics| {
             for diagnostic in diagnostics {
                 import.report(diagnostic);
             }
-            import.add(records).map_err(HostError::from)
+            import.add(records)
         },
         progress,
     )?;
+    if stats.sha256 != sha256 {
+        // The file changed between the two passes: what was read is not what was hashed.
+        return Err(io(std::io::Error::other(
+            "the file changed while it was being imported",
+        )));
+    }
     Ok(ImportOutcome::Imported(import.finish()?))
 }

@@ -11,13 +11,14 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds tests/plugins/hostile to a component once per test run. A separate target
-/// directory keeps this nested cargo off the lock the outer `cargo test` holds.
-fn hostile_component() -> &'static [u8] {
-    static COMPONENT: OnceLock<Vec<u8>> = OnceLock::new();
-    COMPONENT.get_or_init(|| {
+/// Builds tests/plugins/hostile and the police reference plugin to components, once per
+/// test run, in one cargo invocation. A separate target directory keeps this nested cargo
+/// off the lock the outer `cargo test` holds.
+fn components() -> &'static (Vec<u8>, Vec<u8>) {
+    static COMPONENTS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    COMPONENTS.get_or_init(|| {
         let root = workspace_root();
-        let target = root.join("target/test-plugins");
+        let target = root.join("target/hostile");
         let status = std::process::Command::new(env!("CARGO"))
             .args([
                 "build",
@@ -27,6 +28,8 @@ fn hostile_component() -> &'static [u8] {
                 "wasm32-unknown-unknown",
                 "-p",
                 "hostile-plugin",
+                "-p",
+                "police-firearms-csv",
                 "--target-dir",
             ])
             .arg(&target)
@@ -35,15 +38,27 @@ fn hostile_component() -> &'static [u8] {
             .current_dir(&root)
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building the hostile plugin failed");
-        let module =
-            std::fs::read(target.join("wasm32-unknown-unknown/release/hostile_plugin.wasm"))
-                .expect("hostile module");
-        wit_component::ComponentEncoder::default()
-            .module(&module)
-            .and_then(|encoder| encoder.validate(true).encode())
-            .expect("component")
+        assert!(status.success(), "building the test plugins failed");
+        let wrap = |crate_name: &str| {
+            let module = std::fs::read(
+                target.join(format!("wasm32-unknown-unknown/release/{crate_name}.wasm")),
+            )
+            .expect("core module");
+            wit_component::ComponentEncoder::default()
+                .module(&module)
+                .and_then(|encoder| encoder.validate(true).encode())
+                .expect("component")
+        };
+        (wrap("hostile_plugin"), wrap("police_firearms_csv"))
     })
+}
+
+fn hostile_component() -> &'static [u8] {
+    &components().0
+}
+
+fn police_component() -> &'static [u8] {
+    &components().1
 }
 
 struct Setup {
@@ -98,6 +113,8 @@ impl Setup {
         let error = self
             .import(input, limits)
             .expect_err("the plugin must be stopped");
+        // Shown with --nocapture: the messages a record manager would read.
+        eprintln!("stopped: {error}");
         let after = self.store.stats().expect("stats");
         assert_eq!(
             (
@@ -166,11 +183,22 @@ fn a_slow_call_hits_the_deadline() {
 #[test]
 fn a_memory_bomb_hits_the_memory_limit() {
     let s = setup();
+    // The default memory limit. Filling 256 MiB costs more fuel than a 6-byte input gets,
+    // so the fuel is raised to let the memory limit be the one that fires.
     let limits = Limits {
-        memory_bytes: 64 << 20,
+        fuel_floor: 20_000_000_000,
         ..Limits::default()
     };
     let error = s.stopped("memory", &limits);
+    assert!(
+        error.contains("exceeded the 256 MiB memory limit"),
+        "{error}"
+    );
+    let lower = Limits {
+        memory_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let error = s.stopped("memory", &lower);
     assert!(
         error.contains("exceeded the 64 MiB memory limit"),
         "{error}"
@@ -205,7 +233,10 @@ fn too_many_records_hit_the_output_limit() {
 fn a_panic_message_reaches_the_error() {
     let s = setup();
     let error = s.stopped("panic", &Limits::default());
-    assert!(error.contains("panicked: panicked at"), "{error}");
+    assert!(
+        error.contains(": panicked at tests/plugins/hostile/src/lib.rs:"),
+        "{error}"
+    );
     assert!(
         error.contains("hostile plugin panics on purpose"),
         "{error}"
@@ -334,8 +365,18 @@ fn compiled_plugins_are_cached_and_reused() {
         .expect("inspect");
     assert_eq!(first.name, "hostile");
     assert_eq!(first.interface_version, "1.0.0");
-    let artifacts: Vec<_> = std::fs::read_dir(cache.path()).expect("cache").collect();
-    assert_eq!(artifacts.len(), 1);
+    // One artifact and its checksum.
+    let mut names: Vec<String> = std::fs::read_dir(cache.path())
+        .expect("cache")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].ends_with(".cwasm") && names[1].ends_with(".sha256"),
+        "{names:?}"
+    );
+    assert!(names[0].starts_with(&first.wasm_sha256), "{names:?}");
     // A second host loads the artifact instead of compiling, and gives the same answer.
     let again = PluginHost::new(Some(cache.path().to_owned())).expect("host");
     assert_eq!(
@@ -344,4 +385,134 @@ fn compiled_plugins_are_cached_and_reused() {
             .expect("inspect"),
         first
     );
+}
+
+#[test]
+fn a_version_section_that_contradicts_the_export_is_refused() {
+    let host = PluginHost::new(None).expect("host");
+    let wasm = component(
+        r#"(component
+            (@custom "interlock:adapter-version" "2.0.0")
+            (instance $t)
+            (export "interlock:adapter/translator@1.0.0" (instance $t)))"#,
+    );
+    let error = host
+        .load(&wasm, "forged")
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        error.contains("exports interface 1.0.0 but was built with interlock-pdk `2.0.0`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_corrupt_cache_entry_is_recompiled_not_loaded() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = PluginHost::new(Some(cache.path().to_owned())).expect("host");
+    let first = host
+        .inspect(hostile_component(), "hostile")
+        .expect("inspect");
+    for entry in std::fs::read_dir(cache.path()).expect("cache") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "cwasm") {
+            let mut bytes = std::fs::read(&path).expect("artifact");
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+            std::fs::write(&path, bytes).expect("corrupt");
+        }
+    }
+    let again = PluginHost::new(Some(cache.path().to_owned())).expect("host");
+    assert_eq!(
+        again
+            .inspect(hostile_component(), "hostile")
+            .expect("recompiled"),
+        first
+    );
+}
+
+/// Host-only: `translate_file` with a sink, no store.
+fn translate_lines(
+    host: &PluginHost,
+    plugin: &LoadedPlugin,
+    path: &Path,
+    limits: &Limits,
+) -> (Vec<String>, interlock_host::TranslateStats) {
+    let mut out = Vec::new();
+    let stats = host
+        .translate_file(
+            plugin,
+            path,
+            limits,
+            |records, diagnostics| {
+                for record in records {
+                    out.push(format!(
+                        "{:?} {} {}",
+                        record.line,
+                        record.draft.record.kind(),
+                        record.draft.source_ref
+                    ));
+                }
+                for diagnostic in diagnostics {
+                    out.push(diagnostic.render("file"));
+                }
+                Ok::<(), HostError>(())
+            },
+            |_| {},
+        )
+        .expect("translates");
+    (out, stats)
+}
+
+#[test]
+fn the_police_register_streams_the_same_records_whatever_the_chunk_size() {
+    let host = PluginHost::new(None).expect("host");
+    let plugin = host
+        .load(police_component(), "police-firearms-csv")
+        .expect("loads");
+    let fixture = workspace_root().join("plugins/police-firearms-csv/fixtures/register-2026.csv");
+    let (whole, stats) = translate_lines(&host, &plugin, &fixture, &Limits::default());
+    assert_eq!(
+        whole,
+        [
+            "Some(2) item Heckler & Koch/HKG36004512",
+            "Some(3) item Glock/GLK1788123",
+            "Some(4) item Beretta/BER92K44120",
+            "Some(2) police_case NPFU/2026/0117",
+            "Some(4) police_case NPFU/2026/0131",
+            "Some(5) police_case NPFU/2026/0140",
+            "Some(6) police_case NPFU/2026/0152",
+        ]
+    );
+    let bytes = std::fs::read(&fixture).expect("fixture");
+    assert_eq!(stats.bytes, bytes.len() as u64);
+    assert_eq!(stats.sha256, interlock_core::model::sha256_hex(&bytes));
+    assert!(stats.fuel_used > 0);
+    // Chunks of 7 bytes split lines, quoted fields and the header anywhere.
+    let tiny = Limits {
+        chunk_bytes: 7,
+        ..Limits::default()
+    };
+    assert_eq!(translate_lines(&host, &plugin, &fixture, &tiny).0, whole);
+}
+
+#[test]
+fn values_the_host_cannot_parse_become_diagnostics_with_line_and_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = PluginHost::new(None).expect("host");
+    let plugin = host.load(hostile_component(), "hostile").expect("loads");
+    let path = dir.path().join("invalid.txt");
+    std::fs::write(&path, "invalid").expect("write");
+    let (lines, stats) = translate_lines(&host, &plugin, &path, &Limits::default());
+    // The country is the store's to validate; the date is the host's to parse.
+    assert_eq!(
+        lines,
+        [
+            "Some(1) item V-1",
+            "Some(2) item V-2",
+            "file:3: record.recorded_date: `2026-13-45` is not an ISO 8601 date (YYYY-MM-DD)",
+        ]
+    );
+    assert_eq!(stats.records, 3);
 }

@@ -8,10 +8,15 @@
 //! struct MyAdapter { lines: LineSplitter }
 //!
 //! impl Plugin for MyAdapter {
-//!     fn info() -> PluginInfo { plugin_info("my-adapter", AgencyKind::Customs, &["my CSV export"]) }
+//!     fn info() -> PluginInfo {
+//!         plugin_info("my-adapter", env!("CARGO_PKG_VERSION"), AgencyKind::Customs, &["my CSV export"])
+//!     }
 //!     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
 //!         let mut out = Translation::default();
-//!         for line in self.lines.feed(chunk) { /* parse line.text, push drafts */ }
+//!         for line in self.lines.feed(chunk) {
+//!             let fields = split_delimited(&line.text, ',', Some('"'));
+//!             out.push(Draft::new("customs", &fields[0], Item::new("Glock", &fields[1])).at(line.number));
+//!         }
 //!         Ok(out)
 //!     }
 //! }
@@ -25,6 +30,7 @@
 extern crate self as interlock_pdk;
 
 pub mod formats;
+pub mod records;
 
 /// Bindings generated from `wit/v1.0`. Plugins normally use the re-exports in
 /// [`prelude`] instead.
@@ -40,33 +46,38 @@ pub mod bindings {
     });
 }
 
-pub use bindings::exports::interlock::adapter::translator::Guest as __Guest;
-pub use bindings::interlock::adapter::types::{
+pub use bindings::exports::interlock::adapter::translator::{
     AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,
     CustomsDeclaration, CustomsProcedure, DeliveryVerification, Denial, Diagnostic, Direction,
     Draft, Embargo, EmbargoAuthority, EmbargoScope, EndUserCertificate, ImportMark, Item, Money,
     Party, PartyRole, PluginError, PluginInfo, PoliceCase, PoliceEvent, Quantity, Severity,
     TraceStatus, Translation, VerifiedLine,
 };
+#[doc(hidden)]
+pub use bindings::exports::interlock::adapter::translator::{
+    Guest as __Guest, GuestSession as __GuestSession,
+};
 
 /// The interface version this PDK targets, as the host checks it.
 pub const INTERFACE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Results in plugins: errors end the translation of the file.
+/// Results in plugins: an `Err` ends the translation of the file.
 pub type Result<T, E = PluginError> = core::result::Result<T, E>;
 
-/// An agency adapter. The host creates a fresh instance (and so a fresh value of this
-/// type, via `Default`) for every file; `feed` sees the file in chunks split anywhere.
+/// An agency adapter. The host creates a fresh instance and one session (so one value of
+/// this type, via `Default`) for every file; `feed` sees the file in chunks split anywhere.
 pub trait Plugin: Default + 'static {
     /// Name, version, agency and formats. The version is normally `env!("CARGO_PKG_VERSION")`.
     fn info() -> PluginInfo;
 
     /// Options given by the record manager (`--option key=value`), before the first chunk.
+    /// An error here is reported by the first `feed` (a WIT constructor cannot fail).
     fn start(&mut self, _options: &[(String, String)]) -> Result<()> {
         Ok(())
     }
 
-    /// Translates what can be translated so far; keep partial lines for the next call.
+    /// Translates what can be translated so far; keep partial lines for the next call
+    /// ([`LineSplitter`](formats::LineSplitter) does).
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation>;
 
     /// The end of the file: translate what is left.
@@ -75,7 +86,7 @@ pub trait Plugin: Default + 'static {
     }
 }
 
-/// Builds [`PluginInfo`] from the crate's own version.
+/// Builds [`PluginInfo`]; pass `env!("CARGO_PKG_VERSION")` as the version.
 pub fn plugin_info(name: &str, version: &str, agency: AgencyKind, formats: &[&str]) -> PluginInfo {
     PluginInfo {
         name: name.to_owned(),
@@ -96,6 +107,11 @@ impl Default for Translation {
 }
 
 impl Translation {
+    /// Adds a record.
+    pub fn push(&mut self, draft: Draft) {
+        self.records.push(draft);
+    }
+
     /// Adds a record taken from `line` of the source.
     pub fn record(&mut self, agency: &str, source_ref: impl Into<String>, line: u64, body: Body) {
         self.records.push(Draft {
@@ -107,12 +123,13 @@ impl Translation {
         });
     }
 
-    /// Reports a problem with `field` on `line`; errors make the host refuse the file.
+    /// Reports a problem with `field` on `line`; an error makes the host refuse the file.
     pub fn error(&mut self, line: u64, field: &str, code: &str, message: impl Into<String>) {
         self.diagnostics
             .push(diagnostic(Severity::Error, line, field, code, message));
     }
 
+    /// Reports something the record manager should know; the file is still imported.
     pub fn warning(&mut self, line: u64, field: &str, code: &str, message: impl Into<String>) {
         self.diagnostics
             .push(diagnostic(Severity::Warning, line, field, code, message));
@@ -125,6 +142,7 @@ impl Translation {
     }
 }
 
+/// A diagnostic on `line`; an empty `field` means the whole line.
 pub fn diagnostic(
     severity: Severity,
     line: u64,
@@ -141,7 +159,7 @@ pub fn diagnostic(
     }
 }
 
-/// Shorthands for optional fields.
+/// A quantity with its UN/ECE Rec 20 unit (`NAR`, `KGM`, ...), amount as in the source.
 pub fn quantity(amount: &str, unit: &str) -> Quantity {
     Quantity {
         amount: amount.to_owned(),
@@ -149,6 +167,7 @@ pub fn quantity(amount: &str, unit: &str) -> Quantity {
     }
 }
 
+/// An amount with its ISO 4217 currency, as in the source.
 pub fn money(amount: &str, currency: &str) -> Money {
     Money {
         amount: amount.to_owned(),
@@ -156,30 +175,52 @@ pub fn money(amount: &str, currency: &str) -> Money {
     }
 }
 
-/// `Some(text)` unless the text is blank.
+/// `Some(text)` (trimmed) unless the text is blank.
 pub fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// Writes to the host's log (capped by the host).
+/// Writes to the host's log (the host cuts lines at 1 KiB and keeps 1,000 per file).
+/// Natively (unit tests) it goes to stderr.
 pub fn log(level: u8, message: &str) {
     #[cfg(target_arch = "wasm32")]
     bindings::log(level, message);
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (level, message);
+    eprintln!("[plugin log {level}] {message}");
 }
 
 pub mod prelude {
-    pub use crate::formats::{Line, LineSplitter, split_delimited};
+    pub use crate::formats::{Line, LineSplitter, fixed_width, split_delimited};
     pub use crate::{
         AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,
         CustomsDeclaration, CustomsProcedure, DeliveryVerification, Denial, Diagnostic, Direction,
         Draft, Embargo, EmbargoAuthority, EmbargoScope, EndUserCertificate, ImportMark, Item,
         Money, Party, PartyRole, Plugin, PluginError, PluginInfo, PoliceCase, PoliceEvent,
         Quantity, Result, Severity, TraceStatus, Translation, VerifiedLine, diagnostic,
-        export_plugin, money, non_empty, plugin_info, quantity,
+        export_plugin, log, money, non_empty, plugin_info, quantity,
     };
+}
+
+/// The interface version, embedded as a custom section (Zed's pattern) so that tools can
+/// read it from the core module even before it is wrapped into a component. The host's
+/// authority is the export name; it cross-checks this section when present.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+#[used]
+#[unsafe(link_section = "interlock:adapter-version")]
+pub static __INTERFACE_VERSION_SECTION: [u8; INTERFACE_VERSION.len()] = version_bytes();
+
+#[cfg(target_arch = "wasm32")]
+const fn version_bytes() -> [u8; INTERFACE_VERSION.len()] {
+    let mut out = [0u8; INTERFACE_VERSION.len()];
+    let bytes = INTERFACE_VERSION.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
 }
 
 #[doc(hidden)]
@@ -190,46 +231,64 @@ pub mod __private {
 
     use crate::{Plugin, PluginError, PluginInfo, Translation};
 
-    thread_local! {
-        static STATE: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
-    }
-
-    /// Guest panics reach the host only as `unreachable`; send the message out first.
+    /// Guest panics reach the host only as an `unreachable` trap, without the message; send
+    /// the message through `log` first. The host recognises the prefix and puts the
+    /// message into its error.
     fn install_panic_hook() {
-        std::panic::set_hook(Box::new(|info| {
-            crate::log(0, &format!("plugin panicked: {info}"));
-        }));
-    }
-
-    fn with_plugin<P: Plugin, T>(f: impl FnOnce(&mut P) -> T) -> T {
-        STATE.with(|state| {
-            let mut state = state.borrow_mut();
-            let plugin = state
-                .get_or_insert_with(|| Box::new(P::default()))
-                .downcast_mut::<P>();
-            match plugin {
-                Some(plugin) => f(plugin),
-                // Only one plugin type is exported per component, so this cannot happen.
-                None => unreachable!("interlock-pdk: plugin state of another type"),
-            }
-        })
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            std::panic::set_hook(Box::new(|info| {
+                crate::log(0, &format!("plugin panicked: {info}"));
+            }));
+        });
     }
 
     pub fn describe<P: Plugin>() -> PluginInfo {
+        install_panic_hook();
+        // Keeps the version section in the link (it is otherwise unreferenced).
+        #[cfg(target_arch = "wasm32")]
+        std::hint::black_box(&crate::__INTERFACE_VERSION_SECTION);
         P::info()
     }
 
-    pub fn start<P: Plugin>(options: Vec<(String, String)>) -> Result<(), PluginError> {
-        install_panic_hook();
-        with_plugin::<P, _>(|plugin| plugin.start(&options))
+    /// The `session` resource behind every plugin: the plugin value plus an error from
+    /// `start` that waits for the first call able to return it.
+    pub struct Session<P: Plugin> {
+        plugin: RefCell<P>,
+        pending: RefCell<Option<PluginError>>,
     }
 
-    pub fn feed<P: Plugin>(chunk: Vec<u8>) -> Result<Translation, PluginError> {
-        with_plugin::<P, _>(|plugin| plugin.feed(&chunk))
-    }
+    impl<P: Plugin> Session<P> {
+        pub fn new(options: Vec<(String, String)>) -> Self {
+            install_panic_hook();
+            #[cfg(target_arch = "wasm32")]
+            std::hint::black_box(&crate::__INTERFACE_VERSION_SECTION);
+            let mut plugin = P::default();
+            let pending = plugin.start(&options).err();
+            Session {
+                plugin: RefCell::new(plugin),
+                pending: RefCell::new(pending),
+            }
+        }
 
-    pub fn finish<P: Plugin>() -> Result<Translation, PluginError> {
-        with_plugin::<P, _>(|plugin| plugin.finish())
+        fn call(
+            &self,
+            f: impl FnOnce(&mut P) -> Result<Translation, PluginError>,
+        ) -> Result<Translation, PluginError> {
+            if let Some(error) = self.pending.borrow_mut().take() {
+                return Err(error);
+            }
+            // The host never re-enters a session, so the borrow cannot be taken twice.
+            f(&mut self.plugin.borrow_mut())
+        }
+
+        pub fn feed(&self, chunk: Vec<u8>) -> Result<Translation, PluginError> {
+            self.call(|plugin| plugin.feed(&chunk))
+        }
+
+        pub fn finish(&self) -> Result<Translation, PluginError> {
+            self.call(|plugin| plugin.finish())
+        }
     }
 }
 
@@ -248,19 +307,27 @@ macro_rules! export_plugin {
             use super::*;
 
             pub struct InterlockAdapter;
+            pub struct InterlockSession($crate::__private::Session<$plugin>);
 
             impl $crate::__Guest for InterlockAdapter {
+                type Session = InterlockSession;
                 fn describe() -> $crate::PluginInfo {
                     $crate::__private::describe::<$plugin>()
                 }
-                fn start(options: Vec<(String, String)>) -> Result<(), $crate::PluginError> {
-                    $crate::__private::start::<$plugin>(options)
+            }
+
+            impl $crate::__GuestSession for InterlockSession {
+                fn new(options: ::std::vec::Vec<(::std::string::String, ::std::string::String)>) -> Self {
+                    InterlockSession($crate::__private::Session::new(options))
                 }
-                fn feed(chunk: Vec<u8>) -> Result<$crate::Translation, $crate::PluginError> {
-                    $crate::__private::feed::<$plugin>(chunk)
+                fn feed(
+                    &self,
+                    chunk: ::std::vec::Vec<u8>,
+                ) -> ::core::result::Result<$crate::Translation, $crate::PluginError> {
+                    self.0.feed(chunk)
                 }
-                fn finish() -> Result<$crate::Translation, $crate::PluginError> {
-                    $crate::__private::finish::<$plugin>()
+                fn finish(&self) -> ::core::result::Result<$crate::Translation, $crate::PluginError> {
+                    self.0.finish()
                 }
             }
 

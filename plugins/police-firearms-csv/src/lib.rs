@@ -4,8 +4,13 @@
 //! `case_ref,event,date,place,country,make,model,calibre,type,serial,country_of_manufacture,year_of_manufacture,import_mark_country,import_mark_year,status`
 //!
 //! - `event`: seizure, loss, theft, recovery, trace_request_sent, trace_request_received;
-//! - `date`: YYYY-MM-DD; countries ISO 3166-1 alpha-2;
+//! - `date`: YYYY-MM-DD (the event's date); countries ISO 3166-1 alpha-2;
+//! - `make` and `serial` are required; `year_of_manufacture`, `import_mark_year` are years;
 //! - `status`: the trace status (not_requested, pending, traced, untraceable, closed) or empty.
+//!
+//! A bad row (unknown event or status, bad date or year, missing make/serial, wrong column
+//! count) gives an error diagnostic with its line and column name; the file is then refused
+//! as a whole by interlock, so the register is fixed and exported again.
 //!
 //! Rows sharing a `case_ref` become one `police_case` record with one item per row (the
 //! case is emitted when the file ends, since rows of a case need not be adjacent). Each
@@ -129,6 +134,30 @@ fn trace_status(text: &str) -> Option<TraceStatus> {
     )
 }
 
+/// `YYYY-MM-DD` with a real month and a day that month can have. The host checks dates
+/// too, but here the message can name the register's column.
+fn is_iso_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
 fn year(text: &str, line: u64, field: &str, out: &mut Translation) -> Option<i16> {
     let text = text.trim();
     if text.is_empty() {
@@ -193,6 +222,25 @@ impl PoliceFirearmsCsv {
             );
             return Ok(());
         };
+        let date = field("date");
+        if !is_iso_date(date) {
+            out.error(
+                line.number,
+                "date",
+                "bad-date",
+                format!("`{date}` is not a date in the form YYYY-MM-DD"),
+            );
+            return Ok(());
+        }
+        if field("serial").is_empty() || field("make").is_empty() {
+            let missing = if field("make").is_empty() {
+                "make"
+            } else {
+                "serial"
+            };
+            out.error(line.number, missing, "required", "is required");
+            return Ok(());
+        }
         let status = field("status");
         let trace_status = match status {
             "" => None,
@@ -338,6 +386,15 @@ mod tests {
             problems,
             ["2:event:unknown-event", "3:year_of_manufacture:year"]
         );
+    }
+
+    #[test]
+    fn dates_are_checked_in_the_plugin() {
+        assert!(is_iso_date("2026-02-28"));
+        assert!(is_iso_date("2024-02-29"));
+        for bad in ["2026-02-29", "2026-13-01", "14/06/2026", "2026-6-14", ""] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
     }
 
     #[test]
