@@ -254,7 +254,8 @@ impl Check<'_> {
                 }
             }
             Direction::Import => {
-                if a.origin_countries.is_empty() {
+                // Open import licences (e.g. CHIEF OIL) cover any origin.
+                if a.origin_countries.is_empty() && !a.open {
                     self.problem(
                         "record.origin_countries",
                         "required",
