@@ -127,6 +127,18 @@ fn open_licences_need_no_consignee_or_limits() {
     check(&draft("licensing", &open), &[]);
     let not_open = open.replace(r#""open":true,"#, "");
     assert_eq!(problems(&draft("licensing", &not_open)).len(), 2);
+    // An open import licence covers any origin; a standard one must name it.
+    let open_import = open
+        .replace(r#""direction":"export""#, r#""direction":"import""#)
+        .replace(r#""destination_countries":["DE"],"#, "");
+    check(&draft("licensing", &open_import), &[]);
+    assert_eq!(
+        problems(&draft("licensing", &open_import.replace(r#""open":true,"#, ""))),
+        [
+            "record.origin_countries: an import authorization must name at least one country of origin or export",
+            "record.lines[0].quantity: an issued licence line must limit a quantity or a value (unless the licence is open)",
+        ]
+    );
 }
 
 #[test]
