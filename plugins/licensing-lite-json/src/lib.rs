@@ -36,7 +36,7 @@ impl Plugin for LiteJson {
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        let parser = self.parser.take().unwrap_or_else(parse::Parser::new);
+        let parser = self.parser.take().unwrap_or_default();
         Ok(translate(parser.finish()))
     }
 }
