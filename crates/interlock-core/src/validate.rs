@@ -350,11 +350,13 @@ impl Check<'_> {
         self.optional_country("record.country_of_origin", c.country_of_origin.as_ref());
         match c.procedure {
             CustomsProcedure::Export | CustomsProcedure::ReExport | CustomsProcedure::Transit => {
-                if c.country_of_destination.is_none() {
+                // A write-off against a licence takes its destination from the licence:
+                // CHIEF usage data carries none of its own.
+                if c.country_of_destination.is_none() && c.attached_documents.is_empty() {
                     self.problem(
                         "record.country_of_destination",
                         "required",
-                        "is required for exports, re-exports and transit",
+                        "is required for exports, re-exports and transit that write off no licence",
                     );
                 }
             }

@@ -133,7 +133,10 @@ fn open_licences_need_no_consignee_or_limits() {
         .replace(r#""destination_countries":["DE"],"#, "");
     check(&draft("licensing", &open_import), &[]);
     assert_eq!(
-        problems(&draft("licensing", &open_import.replace(r#""open":true,"#, ""))),
+        problems(&draft(
+            "licensing",
+            &open_import.replace(r#""open":true,"#, "")
+        )),
         [
             "record.origin_countries: an import authorization must name at least one country of origin or export",
             "record.lines[0].quantity: an issued licence line must limit a quantity or a value (unless the licence is open)",
@@ -174,16 +177,24 @@ fn customs_declarations() {
         .replace(r#""hs_code":"930190""#, r#""hs_code":"93x""#)
         .replace(r#""country_of_destination":"DE","#, "")
         .replace(r#""line_no":1"#, r#""line_no":0"#)
+        .replace(r#","attached_documents":[{"code":"X002","authorization_ref":"GB/1","line_no":0,"quantity_written_off":{"amount":"4","unit":"NAR"}}]"#, "")
         .replace(r#""currency":"EUR""#, r#""currency":"eur""#);
     check(
         &draft("customs", &bad),
         &[
             "record.item_no: item numbers start at 1",
             "record.hs_code: `93x` is not an HS 2022 heading or subheading",
-            "record.country_of_destination: is required for exports, re-exports and transit",
+            "record.country_of_destination: is required for exports, re-exports and transit that write off no licence",
             "record.value.currency: `eur` is not an ISO 4217 currency code",
-            "record.attached_documents[0].line_no: line numbers start at 1",
         ],
+    );
+    // A write-off against a licence takes its destination from the licence.
+    let write_off = DECLARATION.replace(r#""country_of_destination":"DE","#, "");
+    check(&draft("customs", &write_off), &[]);
+    let bad_line = DECLARATION.replace(r#""line_no":1"#, r#""line_no":0"#);
+    check(
+        &draft("customs", &bad_line),
+        &["record.attached_documents[0].line_no: line numbers start at 1"],
     );
     let import = DECLARATION
         .replace(r#""procedure":"export""#, r#""procedure":"import""#)

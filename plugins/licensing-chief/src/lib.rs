@@ -37,7 +37,11 @@ impl Plugin for ChiefLicences {
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        let parser = self.parser.take().unwrap_or_default();
+        // `new`, not `default`: it starts counting lines at 1 even for an empty file.
+        let parser = match self.parser.take() {
+            Some(parser) => parser,
+            None => parse::Parser::new(),
+        };
         Ok(translate(parser.finish()))
     }
 }
