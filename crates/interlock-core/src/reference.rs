@@ -65,8 +65,10 @@ pub fn hs_description(code: &str) -> Option<&'static str> {
     HS2022.name(code)
 }
 
-/// A known HS 2022 heading or subheading, or a national code (8 or 10 digits) that
-/// extends a known subheading.
+/// A known HS 2022 heading or subheading, or a national code (8 or 10 digits, as in
+/// tariffs like the EU's CN and TARIC) that extends a known subheading. Digits only: a
+/// code written `9301.90` is for the caller to normalize, so that a stored code has one
+/// spelling.
 pub fn is_hs_code(code: &str) -> bool {
     if !code.bytes().all(|b| b.is_ascii_digit()) {
         return false;
@@ -82,10 +84,38 @@ pub fn is_hs_code(code: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Every data line of every table is a `code<TAB>name` row, the codes are unique, and
+    /// nothing was dropped by the parser.
+    #[test]
+    fn every_row_parses() {
+        for (text, table) in [
+            (include_str!("../data/countries.tsv"), &*COUNTRIES),
+            (include_str!("../data/currencies.tsv"), &*CURRENCIES),
+            (include_str!("../data/units.tsv"), &*UNITS),
+            (include_str!("../data/hs2022.tsv"), &*HS2022),
+        ] {
+            assert!(
+                text.starts_with("# "),
+                "tables start with a header naming the source"
+            );
+            let rows = text.lines().filter(|l| !l.starts_with('#')).count();
+            assert!(rows > 0);
+            assert_eq!(table.0.len(), rows);
+            assert!(table.0.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(
+                table
+                    .0
+                    .iter()
+                    .all(|(code, name)| !code.is_empty() && !name.is_empty())
+            );
+        }
+    }
+
     #[test]
     fn countries() {
         assert!(is_country("DE") && is_country("GB") && is_country("NA"));
         assert_eq!(country_name("NA"), Some("Namibia"));
+        assert_eq!(country_name("GB"), Some("United Kingdom"));
         assert!(!is_country("XX") && !is_country("de") && !is_country("DEU"));
     }
 
@@ -93,8 +123,9 @@ mod tests {
     fn currencies_and_units() {
         assert!(is_currency("EUR") && is_currency("GBP") && is_currency("USD"));
         assert!(!is_currency("XYZ") && !is_currency("eur"));
-        assert!(is_unit("NAR") && is_unit("KGM"));
-        assert!(!is_unit("BOX"));
+        assert!(is_unit("NAR") && is_unit("KGM") && is_unit("C62") && is_unit("MMT"));
+        assert_eq!(unit_name("PR"), Some("pair"));
+        assert!(!is_unit("BOX") && !is_unit("nar"));
     }
 
     #[test]
