@@ -1,5 +1,6 @@
 //! `cargo xtask codegen`: regenerates the reference tables compiled into interlock-core
-//! (crates/interlock-core/data/*.tsv) from the public data in ../shared/data.
+//! (crates/interlock-core/data/*.tsv) from the public data in ../shared/data, and the
+//! model page `crates/interlock-pdk/MODEL.md` from the model's source (see `model_doc`).
 //!
 //! The program never reads ../shared at run time; these files are its copy, with their
 //! source named in each header. Output is sorted and fully determined by the inputs, so
@@ -188,6 +189,7 @@ pub fn generate(shared: &Path) -> Result<Vec<(&'static str, String)>> {
 }
 
 pub fn run() -> Result<()> {
+    crate::model_doc::write()?;
     let shared = project_root().join("../shared/data");
     let out = project_root().join("crates/interlock-core/data");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

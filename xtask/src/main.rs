@@ -8,6 +8,7 @@ mod bench;
 mod codegen;
 mod demo;
 mod gate;
+mod model_doc;
 mod plugins;
 
 use std::path::{Path, PathBuf};
@@ -33,7 +34,8 @@ enum Task {
     Demo,
     /// The full gate: format check, clippy -D warnings, plugin builds and every test.
     Test,
-    /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data.
+    /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data
+    /// and crates/interlock-pdk/MODEL.md from the record model's source.
     Codegen,
     /// Build every crate under plugins/ to a wasm component in target/plugins/.
     Plugins,

@@ -15,11 +15,14 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (including a re-import that had nothing to do)
   1  input refused: the file has problems, listed as file:line: field: message;
+     or a withholding without a reason or naming a field the record lacks;
      nothing was written
   2  usage error (bad arguments)
-  3  not found: no store, record, plugin or control list version by that name
+  3  not found: no store, record, withholding, plugin or control list version
+     by that name
   4  integrity failure: `audit verify` found the store altered outside interlock
-  5  any other failure (store locked or unreadable, I/O error, plugin failure)
+  5  any other failure (store locked or unreadable, store written by an older
+     interlock: run `interlock migrate --backup FILE`; I/O error, plugin failure)
 
 Environment:
   INTERLOCK_STORE  store file used when --store is not given (default ./interlock.redb)
@@ -82,6 +85,14 @@ enum Command {
     Audit(commands::audit::AuditCommand),
     /// Counts of what the store holds.
     Stats(commands::records::StatsArgs),
+    /// Withhold records from public reports (ATT Art. 13(3)), list and release withholdings.
+    #[command(subcommand)]
+    Withhold(commands::withhold::WithholdCommand),
+    /// Upgrade a store written by an earlier interlock to this version's file layout, in
+    /// one transaction: records, revisions, batches, control lists and the audit log are
+    /// kept byte for byte, the indexes are rebuilt, and the audit log records it. Keep a
+    /// copy first: `interlock migrate --backup FILE` (recommended).
+    Migrate(commands::migrate::MigrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +109,8 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::records::show(&context, args),
         Command::Audit(command) => commands::audit::run(&context, command),
         Command::Stats(args) => commands::records::stats(&context, args),
+        Command::Withhold(command) => commands::withhold::run(&context, command),
+        Command::Migrate(args) => commands::migrate::migrate(&context, args),
     };
     match result {
         Ok(code) => code,

@@ -42,7 +42,10 @@ fn money(m: &Money) -> String {
 pub fn summary(record: &StoredRecord) -> String {
     match &record.draft.record {
         Body::Authorization(a) => {
-            let destinations = a.destination_countries.join(",");
+            let destinations = a
+                .countries_in_role(interlock_core::model::CountryRole::Destination, false)
+                .collect::<Vec<_>>()
+                .join(",");
             let mut text = format!("{:?} licence {} ({:?})", a.direction, a.reference, a.status)
                 .to_lowercase()
                 .replace(&a.reference.to_lowercase(), &a.reference);
@@ -101,6 +104,54 @@ pub fn summary(record: &StoredRecord) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Body::Embargo(e) => format!("embargo {} on {}", e.instrument, e.target_country),
+        Body::Embargo(e) => {
+            let targets: Vec<&str> = e
+                .target_country
+                .iter()
+                .map(String::as_str)
+                .chain(e.target_entities.iter().map(|p| p.name.as_str()))
+                .collect();
+            format!("embargo {} on {}", e.instrument, targets.join(", "))
+        }
+        Body::LicenceUsage(u) => {
+            let mut text = format!(
+                "{} usage of {} line {} by {}",
+                name_of(&u.usage_type),
+                u.authorization_ref,
+                u.line_no,
+                u.declaration_ref
+            );
+            if let Some(amount) = u.quantity {
+                let unit = u.unit.as_deref().unwrap_or("(licence line's unit)");
+                text.push_str(&format!(", {amount} {unit}"));
+            }
+            if let Some(v) = &u.value {
+                text.push_str(&format!(", {}", money(v)));
+            }
+            text
+        }
+        Body::CustomsLicenceStatus(s) => format!(
+            "customs status of {} on {}: {}",
+            s.authorization_ref,
+            s.as_of,
+            name_of(&s.status)
+        ),
+        Body::ReportedTransfer(t) => {
+            let what = t
+                .designation
+                .as_deref()
+                .or(t.description.as_deref())
+                .unwrap_or("arms");
+            format!(
+                "{} reports {what} from {} to {}",
+                t.source.name, t.supplier.name, t.recipient.name
+            )
+        }
+        // Never stored: the store turns it into a revision of the licence.
+        Body::AuthorizationStatusChange(c) => format!(
+            "status change of {}: {}",
+            c.reference,
+            name_of(&c.event.action)
+        ),
     }
 }

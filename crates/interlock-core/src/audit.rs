@@ -24,6 +24,16 @@ pub enum AuditAction {
     ControlListImport,
     PluginInstall,
     PluginRemove,
+    /// `interlock migrate` upgraded the store's file layout. Details: `from`, `to` (store
+    /// schema versions), `records`, `revisions` (counts; none of them was rewritten).
+    StoreMigrated,
+    /// The reporting authority withheld a record (or some of its fields) from public
+    /// reports (ATT Art. 13(3)). Details: `record` (id), `withholding` (the annotation as
+    /// stored) and `previous` (the annotation it replaced, or null).
+    RecordWithheld,
+    /// A withholding was lifted. Details: `record` (id), `reason` (why it was lifted) and
+    /// `withholding` (the annotation that was removed).
+    WithholdingReleased,
 }
 
 /// One entry of the audit log.

@@ -13,6 +13,7 @@ pub mod jsonl;
 pub mod model;
 pub mod reference;
 pub mod store;
+pub mod usage;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -60,6 +60,82 @@ pub fn is_unit(code: &str) -> bool {
     unit_name(code).is_some()
 }
 
+/// Alpha-2 codes of States that no longer exist, from ISO 3166-3 ("formerly used codes"),
+/// where the code was not reassigned. Reports by others (SIPRI, old UN Register returns)
+/// name them; our own records never do. Hand-kept: ISO 3166-3 changes once a decade.
+const FORMER_COUNTRIES: &[(&str, &str)] = &[
+    ("AN", "Netherlands Antilles"),
+    ("BU", "Burma"),
+    ("CS", "Czechoslovakia; later Serbia and Montenegro"),
+    ("CT", "Canton and Enderbury Islands"),
+    ("DD", "German Democratic Republic"),
+    ("DY", "Dahomey"),
+    ("FQ", "French Southern and Antarctic Territories"),
+    ("FX", "France, Metropolitan"),
+    ("HV", "Upper Volta"),
+    ("JT", "Johnston Island"),
+    ("MI", "Midway Islands"),
+    ("NH", "New Hebrides"),
+    ("NQ", "Dronning Maud Land"),
+    ("NT", "Neutral Zone"),
+    ("PC", "Pacific Islands (Trust Territory)"),
+    ("PU", "United States Miscellaneous Pacific Islands"),
+    ("PZ", "Panama Canal Zone"),
+    ("RH", "Southern Rhodesia"),
+    ("SU", "USSR"),
+    ("TP", "East Timor"),
+    ("VD", "Viet-Nam, Democratic Republic of"),
+    ("WK", "Wake Island"),
+    ("YD", "Yemen, Democratic"),
+    ("YU", "Yugoslavia"),
+    ("ZR", "Zaire"),
+];
+
+/// The name of a State that no longer exists, by its former ISO 3166-1 code (ISO 3166-3).
+pub fn former_country_name(code: &str) -> Option<&'static str> {
+    FORMER_COUNTRIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+}
+
+/// How many `to` units one `from` unit is, for units that measure the same thing: counts
+/// (`NAR` number of articles, `C62` one, `H87` piece are all one item), masses, volumes and
+/// lengths. `None` when the two cannot be compared (kilograms and items). This is the one
+/// documented conversion write-offs and licence lines are compared by.
+pub fn unit_factor(from: &str, to: &str) -> Option<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    // (unit, dimension, size in the dimension's base unit)
+    const UNITS: &[(&str, &str, i64, u32)] = &[
+        ("NAR", "count", 1, 0),
+        ("C62", "count", 1, 0),
+        ("H87", "count", 1, 0),
+        ("DZN", "count", 12, 0),
+        ("PR", "pairs", 1, 0),
+        ("NPR", "pairs", 1, 0),
+        ("KGM", "mass", 1, 0),
+        ("GRM", "mass", 1, 3),
+        ("MGM", "mass", 1, 6),
+        ("TNE", "mass", 1000, 0),
+        ("LTR", "volume", 1, 0),
+        ("MLT", "volume", 1, 3),
+        ("MTQ", "volume", 1000, 0),
+        ("MTR", "length", 1, 0),
+        ("CMT", "length", 1, 2),
+        ("MMT", "length", 1, 3),
+        ("KMT", "length", 1000, 0),
+    ];
+    let find = |code: &str| UNITS.iter().find(|(c, ..)| *c == code);
+    let (_, from_dim, from_num, from_scale) = find(from)?;
+    let (_, to_dim, to_num, to_scale) = find(to)?;
+    if from_dim != to_dim {
+        return None;
+    }
+    let from_size = Decimal::new(*from_num, *from_scale);
+    let to_size = Decimal::new(*to_num, *to_scale);
+    from_size.checked_div(to_size)
+}
+
 /// Description of a 4-digit heading or 6-digit subheading.
 pub fn hs_description(code: &str) -> Option<&'static str> {
     HS2022.name(code)
@@ -126,6 +202,25 @@ mod tests {
         assert!(is_unit("NAR") && is_unit("KGM") && is_unit("C62") && is_unit("MMT"));
         assert_eq!(unit_name("PR"), Some("pair"));
         assert!(!is_unit("BOX") && !is_unit("nar"));
+    }
+
+    #[test]
+    fn former_countries_are_not_current_ones() {
+        assert_eq!(former_country_name("SU"), Some("USSR"));
+        assert_eq!(former_country_name("DE"), None);
+        for (code, _) in FORMER_COUNTRIES {
+            assert!(!is_country(code), "{code} is a current code again");
+        }
+    }
+
+    #[test]
+    fn unit_conversions() {
+        use rust_decimal::Decimal;
+        assert_eq!(unit_factor("C62", "NAR"), Some(Decimal::ONE));
+        assert_eq!(unit_factor("DZN", "NAR"), Some(Decimal::from(12)));
+        assert_eq!(unit_factor("GRM", "KGM"), Some(Decimal::new(1, 3)));
+        assert_eq!(unit_factor("KGM", "NAR"), None);
+        assert_eq!(unit_factor("BOX", "NAR"), None);
     }
 
     #[test]

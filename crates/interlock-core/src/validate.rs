@@ -12,9 +12,11 @@ use rust_decimal::Decimal;
 use crate::control_list::{ControlList, ControlLists};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Authorization, AuthorizationStatus, Body, CustomsDeclaration, CustomsProcedure,
-    DeliveryVerification, Denial, Direction, Draft, Embargo, EmbargoScope, EndUserCertificate,
-    Item, Money, Party, PartyRole, PoliceCase, PoliceEvent, Quantity,
+    Authorization, AuthorizationStatus, Body, ControlledBy, CountryRole, CustomsDeclaration,
+    CustomsLicenceStatus, CustomsProcedure, DeclarationStatus, DeliveryVerification, Denial,
+    Direction, Draft, Embargo, EmbargoScope, EndUserCertificate, IdentifierScheme, Item,
+    LicenceUsage, Money, Party, PartyRole, PoliceCase, PoliceEvent, Quantity, ReportedTransfer,
+    StatusChange, UsageType,
 };
 use crate::reference;
 
@@ -50,6 +52,10 @@ impl<'a> Validator<'a> {
             Body::DeliveryVerification(d) => check.delivery_verification(d),
             Body::Denial(d) => check.denial(d),
             Body::Embargo(e) => check.embargo(e),
+            Body::AuthorizationStatusChange(c) => check.status_change(c),
+            Body::LicenceUsage(u) => check.licence_usage(u),
+            Body::CustomsLicenceStatus(s) => check.customs_licence_status(s),
+            Body::ReportedTransfer(t) => check.reported_transfer(t),
         }
         check.problems
     }
@@ -187,6 +193,20 @@ impl Check<'_> {
     fn party(&mut self, field: &str, party: &Party) {
         self.non_empty(&format!("{field}.name"), &party.name);
         self.optional_country(&format!("{field}.country"), party.country.as_ref());
+        for (index, identifier) in party.identifiers.iter().enumerate() {
+            let field = format!("{field}.identifiers[{index}].value");
+            self.non_empty(&field, &identifier.value);
+            if identifier.scheme == IdentifierScheme::Eori && !is_eori(&identifier.value) {
+                self.problem(
+                    field,
+                    "eori",
+                    format!(
+                        "`{}` is not an EORI number (a country code and up to 15 letters or digits, e.g. GB123456789000)",
+                        identifier.value
+                    ),
+                );
+            }
+        }
     }
 
     fn parties(&mut self, field: &str, parties: &[Party]) {
@@ -202,7 +222,7 @@ impl Check<'_> {
             self.problem(
                 "record.issue_date",
                 "required",
-                format!("is required for a licence with status {:?}", a.status).to_lowercase(),
+                format!("is required for a licence with status {}", a.status.as_str()),
             );
         }
         if a.status == AuthorizationStatus::Applied && a.application_date.is_none() {
@@ -213,11 +233,11 @@ impl Check<'_> {
             );
         }
         if a.status == AuthorizationStatus::Refused {
-            if a.refusal_reasons.is_empty() {
+            if a.refusal_reasons.is_empty() && a.refusal_criteria.is_empty() {
                 self.problem(
                     "record.refusal_reasons",
                     "required",
-                    "a refused application must state at least one refusal reason",
+                    "a refused application must state at least one refusal reason or criterion",
                 );
             }
             if a.issue_date.is_none() && a.application_date.is_none() {
@@ -231,18 +251,46 @@ impl Check<'_> {
         self.date_order("record.issue_date", a.application_date, a.issue_date);
         self.date_order("record.valid_until", a.valid_from, a.valid_until);
         self.parties("record.parties", &a.parties);
-        self.countries("record.destination_countries", &a.destination_countries);
-        self.countries("record.origin_countries", &a.origin_countries);
-        self.countries("record.transit_countries", &a.transit_countries);
+        for (index, country) in a.countries.iter().enumerate() {
+            self.country(&format!("record.countries[{index}].country"), &country.country);
+        }
+        for (index, group) in a.country_groups.iter().enumerate() {
+            let field = format!("record.country_groups[{index}]");
+            self.non_empty(&format!("{field}.name"), &group.name);
+            self.countries(&format!("{field}.countries"), &group.countries);
+        }
+        if let Some(from_history) = a.status_from_history()
+            && from_history != a.status
+        {
+            self.problem(
+                "record.status",
+                "inconsistent",
+                format!(
+                    "is {} but the status history ends in {}",
+                    a.status.as_str(),
+                    from_history.as_str()
+                ),
+            );
+        }
+        if let Some(message) = &a.message {
+            self.non_empty("record.message.source", &message.source);
+        }
 
+        // Allowed (not prohibited) countries or groups in a role.
+        let allowed = |role: CountryRole| {
+            a.countries.iter().any(|c| c.role == role && !c.prohibited)
+                || a.country_groups
+                    .iter()
+                    .any(|g| g.role == role && !g.prohibited)
+        };
         let has_role = |roles: &[PartyRole]| a.parties.iter().any(|p| roles.contains(&p.role));
         match a.direction {
             Direction::Export => {
-                if a.destination_countries.is_empty() {
+                if !allowed(CountryRole::Destination) {
                     self.problem(
-                        "record.destination_countries",
+                        "record.countries",
                         "required",
-                        "an export authorization must name at least one destination country",
+                        "an export authorization must allow at least one destination country or country group",
                     );
                 }
                 if !a.open && !has_role(&[PartyRole::Consignee, PartyRole::EndUser]) {
@@ -255,18 +303,18 @@ impl Check<'_> {
             }
             Direction::Import => {
                 // Open import licences (e.g. CHIEF OIL) cover any origin.
-                if a.origin_countries.is_empty() && !a.open {
+                if !allowed(CountryRole::Origin) && !a.open {
                     self.problem(
-                        "record.origin_countries",
+                        "record.countries",
                         "required",
-                        "an import authorization must name at least one country of origin or export",
+                        "an import authorization must allow at least one country of origin or export",
                     );
                 }
             }
             Direction::Transit | Direction::Transshipment => {
-                if a.origin_countries.is_empty() || a.destination_countries.is_empty() {
+                if !allowed(CountryRole::Origin) || !allowed(CountryRole::Destination) {
                     self.problem(
-                        "record.destination_countries",
+                        "record.countries",
                         "required",
                         "a transit or transshipment authorization must name origin and destination countries",
                     );
@@ -319,13 +367,150 @@ impl Check<'_> {
             if let Some(value) = &line.value {
                 self.money(&format!("{field}.value"), value);
             }
-            if line.quantity.is_none() && line.value.is_none() && a.status.was_issued() && !a.open {
+            let limited = a.status.was_issued() && !a.open;
+            match line.controlled_by {
+                Some(ControlledBy::Quantity | ControlledBy::Both) if line.quantity.is_none() => {
+                    self.problem(
+                        format!("{field}.quantity"),
+                        "required",
+                        "a line controlled by quantity must give the quantity allowed",
+                    )
+                }
+                Some(ControlledBy::Value | ControlledBy::Both) if line.value.is_none() => self
+                    .problem(
+                        format!("{field}.value"),
+                        "required",
+                        "a line controlled by value must give the value allowed",
+                    ),
+                None if limited && line.quantity.is_none() && line.value.is_none() => self
+                    .problem(
+                        format!("{field}.quantity"),
+                        "required",
+                        "an issued licence line must limit a quantity or a value (unless the licence is open or the line is controlled_by unlimited)",
+                    ),
+                _ => {}
+            }
+        }
+    }
+
+    fn status_change(&mut self, c: &StatusChange) {
+        self.non_empty("record.reference", &c.reference);
+        if let Some(message) = &c.message {
+            self.non_empty("record.message.source", &message.source);
+        }
+    }
+
+    fn licence_usage(&mut self, u: &LicenceUsage) {
+        self.non_empty("record.authorization_ref", &u.authorization_ref);
+        self.non_empty("record.declaration_ref", &u.declaration_ref);
+        if u.line_no == 0 {
+            self.problem("record.line_no", "line-number", "line numbers start at 1");
+        }
+        self.unitless_quantity("record", "quantity", u.quantity, u.unit.as_deref());
+        if let Some(value) = &u.value {
+            self.money("record.value", value);
+        }
+        let has_amount = u.quantity.is_some_and(|q| !q.is_zero())
+            || u.value.as_ref().is_some_and(|v| !v.amount.is_zero());
+        if u.usage_type == UsageType::MessageOnly && has_amount {
+            self.problem(
+                "record.quantity",
+                "inconsistent",
+                "a message-only usage record writes off nothing and must carry no amount",
+            );
+        }
+    }
+
+    fn customs_licence_status(&mut self, s: &CustomsLicenceStatus) {
+        self.non_empty("record.authorization_ref", &s.authorization_ref);
+        let mut seen = HashSet::new();
+        for (index, line) in s.lines.iter().enumerate() {
+            let field = format!("record.lines[{index}]");
+            if !seen.insert(line.line_no) {
                 self.problem(
-                    format!("{field}.quantity"),
-                    "required",
-                    "an issued licence line must limit a quantity or a value (unless the licence is open)",
+                    format!("{field}.line_no"),
+                    "duplicate-line",
+                    format!("line number {} appears more than once", line.line_no),
                 );
             }
+            self.unitless_quantity(&field, "quantity_used", line.quantity_used, line.unit.as_deref());
+            if let Some(value) = &line.value_used {
+                self.money(&format!("{field}.value_used"), value);
+            }
+        }
+    }
+
+    /// A quantity whose unit may be left to the licence line it counts against.
+    fn unitless_quantity(&mut self, parent: &str, name: &str, amount: Option<Decimal>, unit: Option<&str>) {
+        if let Some(amount) = amount {
+            self.non_negative(&format!("{parent}.{name}"), amount);
+        }
+        if let Some(unit) = unit
+            && !reference::is_unit(unit)
+        {
+            self.problem(
+                format!("{parent}.unit"),
+                "unknown-unit",
+                format!("`{unit}` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)"),
+            );
+        }
+    }
+
+    fn counterpart(&mut self, field: &str, c: &crate::model::Counterpart) {
+        self.non_empty(&format!("{field}.name"), &c.name);
+        if let Some(code) = &c.code
+            && !reference::is_country(code)
+            && reference::former_country_name(code).is_none()
+        {
+            self.problem(
+                format!("{field}.code"),
+                "unknown-country",
+                format!("`{code}` is neither an ISO 3166-1 alpha-2 code nor a former code of ISO 3166-3"),
+            );
+        }
+    }
+
+    fn reported_transfer(&mut self, t: &ReportedTransfer) {
+        self.non_empty("record.source.name", &t.source.name);
+        self.optional_country(
+            "record.source.reporting_country",
+            t.source.reporting_country.as_ref(),
+        );
+        self.counterpart("record.supplier", &t.supplier);
+        self.counterpart("record.recipient", &t.recipient);
+        let plausible = |year: i16| (1900..=2200).contains(&year);
+        if let Some(year) = t.order_year
+            && !plausible(year)
+        {
+            self.problem("record.order_year", "year", format!("{year} is not a plausible year"));
+        }
+        let mut seen = HashSet::new();
+        for (index, delivery) in t.deliveries.iter().enumerate() {
+            let field = format!("record.deliveries[{index}].year");
+            if !plausible(delivery.year) {
+                self.problem(&field, "year", format!("{} is not a plausible year", delivery.year));
+            } else if !seen.insert(delivery.year) {
+                self.problem(&field, "duplicate-year", format!("{} appears more than once", delivery.year));
+            }
+        }
+        if t.year().is_none() {
+            self.problem(
+                "record.deliveries",
+                "required",
+                "a reported transfer needs a year of delivery or a year of order",
+            );
+        }
+        if let Some(category) = &t.category {
+            self.att_scope("record.category", category);
+        }
+        if let Some(value) = &t.value {
+            self.money("record.value", value);
+        }
+    }
+
+    fn att_scope(&mut self, field: &str, code: &str) {
+        if let Err(error) = code.parse::<crate::control_list::AttScope>() {
+            self.problem(field, "unknown-att-scope", error.to_string());
         }
     }
 
@@ -375,6 +560,37 @@ impl Check<'_> {
         }
         if let Some(value) = &c.value {
             self.money("record.value", value);
+        }
+        if let Some(value) = &c.statistical_value {
+            self.money("record.statistical_value", value);
+        }
+        if let Some(entry) = &c.control_entry {
+            self.control_entry("record.control_entry", entry);
+        }
+        if c.control_entry_basis.is_some() && c.control_entry.is_none() {
+            self.problem(
+                "record.control_entry_basis",
+                "inconsistent",
+                "says who classified the goods but no control_entry is given",
+            );
+        }
+        self.date_order("record.exit_date", Some(c.date), c.exit_date);
+        if c.exit_date.is_some() && c.procedure == CustomsProcedure::Import {
+            self.problem(
+                "record.exit_date",
+                "inconsistent",
+                "an import has no exit date",
+            );
+        }
+        if c.exit_date.is_some() && c.status == Some(DeclarationStatus::Invalidated) {
+            self.problem(
+                "record.exit_date",
+                "inconsistent",
+                "an invalidated declaration moved nothing, so it has no exit date",
+            );
+        }
+        for (index, serial) in c.serial_numbers.iter().enumerate() {
+            self.non_empty(&format!("record.serial_numbers[{index}]"), serial);
         }
         for (index, document) in c.attached_documents.iter().enumerate() {
             let field = format!("record.attached_documents[{index}]");
@@ -510,27 +726,69 @@ impl Check<'_> {
             );
         }
         self.parties("record.entities", &d.entities);
-        if let Some(entry) = &d.control_entry {
-            self.control_entry("record.control_entry", entry);
+        for (index, entry) in d.control_entries.iter().enumerate() {
+            self.control_entry(&format!("record.control_entries[{index}]"), entry);
+        }
+        self.date_order("record.expires", Some(d.date), d.expires);
+        self.date_order("record.revoked_on", Some(d.date), d.revoked_on);
+        if d.revoked_on.is_some() && !d.revoked {
+            self.problem(
+                "record.revoked",
+                "inconsistent",
+                "revoked_on is given, so revoked must be true",
+            );
         }
     }
 
     fn embargo(&mut self, e: &Embargo) {
         self.non_empty("record.instrument", &e.instrument);
-        self.country("record.target_country", &e.target_country);
-        self.date_order("record.end", Some(e.start), e.end);
-        match e.scope {
-            EmbargoScope::Categories if e.categories.is_empty() => self.problem(
-                "record.categories",
+        self.optional_country("record.target_country", e.target_country.as_ref());
+        if e.target_country.is_none() && e.target_entities.is_empty() {
+            self.problem(
+                "record.target_country",
                 "required",
-                "an embargo limited to categories must list them",
+                "an embargo must target a country or at least one named entity",
+            );
+        }
+        self.parties("record.target_entities", &e.target_entities);
+        self.date_order("record.end", Some(e.start), e.end);
+        for (index, code) in e.att_scopes.iter().enumerate() {
+            self.att_scope(&format!("record.att_scopes[{index}]"), code);
+        }
+        for (index, entry) in e.control_entries.iter().enumerate() {
+            self.control_entry(&format!("record.control_entries[{index}]"), entry);
+        }
+        let listed = !e.att_scopes.is_empty() || !e.control_entries.is_empty();
+        match e.scope {
+            EmbargoScope::Listed if !listed => self.problem(
+                "record.att_scopes",
+                "required",
+                "an embargo limited to listed goods must list ATT scopes or control entries",
             ),
-            EmbargoScope::AllArms if !e.categories.is_empty() => self.problem(
-                "record.categories",
+            EmbargoScope::AllArms if listed => self.problem(
+                "record.att_scopes",
                 "inconsistent",
-                "an embargo on all arms must not list categories",
+                "an embargo on all arms must not list ATT scopes or control entries",
             ),
             _ => {}
         }
+        for (index, exemption) in e.exemptions.iter().enumerate() {
+            let field = format!("record.exemptions[{index}]");
+            self.non_empty(&format!("{field}.description"), &exemption.description);
+            self.date_order(&format!("{field}.until"), exemption.from, exemption.until);
+        }
+        for (index, amendment) in e.amendments.iter().enumerate() {
+            let field = format!("record.amendments[{index}]");
+            self.non_empty(&format!("{field}.instrument"), &amendment.instrument);
+            self.non_empty(&format!("{field}.summary"), &amendment.summary);
+        }
     }
+}
+
+/// An EORI number: an ISO 3166-1 alpha-2 country code and 1 to 15 letters or digits.
+fn is_eori(value: &str) -> bool {
+    let (country, rest) = value.split_at_checked(2).unwrap_or(("", ""));
+    reference::is_country(country)
+        && (1..=15).contains(&rest.len())
+        && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }

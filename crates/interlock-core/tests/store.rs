@@ -44,7 +44,7 @@ impl Fixture {
 
 fn licence(reference: &str, quantity: u32) -> String {
     format!(
-        r#"{{"agency":"licensing","source_ref":"{reference}","record":{{"kind":"authorization","reference":"{reference}","direction":"export","status":"issued","issuing_authority":"Export Control Joint Unit","issue_date":"2026-02-01","valid_until":"2028-02-01","parties":[{{"role":"end_user","name":"Bundeswehr","country":"DE"}}],"destination_countries":["DE"],"lines":[{{"line_no":1,"description":"Rifles","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"12000","currency":"GBP"}}}}]}}}}"#
+        r#"{{"agency":"licensing","source_ref":"{reference}","record":{{"kind":"authorization","reference":"{reference}","direction":"export","status":"issued","issuing_authority":"Export Control Joint Unit","issue_date":"2026-02-01","valid_until":"2028-02-01","parties":[{{"role":"end_user","name":"Bundeswehr","country":"DE"}}],"countries":[{{"country":"DE","role":"destination"}}],"lines":[{{"line_no":1,"description":"Rifles","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"12000","currency":"GBP"}}}}]}}}}"#
     )
 }
 
@@ -155,8 +155,8 @@ fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
 fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
     let fx = Fixture::new();
     let bad = licence("GB/3", 5).replace(
-        r#""destination_countries":["DE"]"#,
-        r#""destination_countries":["XX"]"#,
+        r#""countries":[{"country":"DE","role":"destination"}]"#,
+        r#""countries":[{"country":"XX","role":"destination"}]"#,
     );
     let path = fx.file(
         "bad.jsonl",
@@ -174,7 +174,7 @@ fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
             let rendered = diagnostics[0].render("bad.jsonl");
             assert_eq!(
                 rendered,
-                "bad.jsonl:3: record.destination_countries[0]: `XX` is not an ISO 3166-1 alpha-2 country code"
+                "bad.jsonl:3: record.countries[0].country: `XX` is not an ISO 3166-1 alpha-2 country code"
             );
         }
         other => panic!("expected a refusal, got {other:?}"),

@@ -50,7 +50,7 @@ fn draft(agency: &str, body: &str) -> String {
     format!(r#"{{"agency":"{agency}","source_ref":"R-1","record":{body}}}"#)
 }
 
-const LICENCE: &str = r#"{"kind":"authorization","reference":"GB/1","direction":"export","status":"issued","issuing_authority":"ECJU","issue_date":"2026-02-01","valid_from":"2026-02-01","valid_until":"2027-02-01","parties":[{"role":"end_user","name":"Bundeswehr","country":"DE"}],"destination_countries":["DE"],"lines":[{"line_no":1,"description":"Assault rifles","control_entry":"ML1.a.4","hs_code":"930190","quantity":{"amount":"10","unit":"NAR"},"value":{"amount":"25000.00","currency":"EUR"},"serial_numbers":["HK-1"]}]}"#;
+const LICENCE: &str = r#"{"kind":"authorization","reference":"GB/1","direction":"export","status":"issued","issuing_authority":"ECJU","issue_date":"2026-02-01","valid_from":"2026-02-01","valid_until":"2027-02-01","parties":[{"role":"end_user","name":"Bundeswehr","country":"DE"}],"countries":[{"country":"DE","role":"destination"}],"lines":[{"line_no":1,"description":"Assault rifles","control_entry":"ML1.a.4","hs_code":"930190","quantity":{"amount":"10","unit":"NAR"},"value":{"amount":"25000.00","currency":"EUR"},"serial_numbers":["HK-1"]}]}"#;
 
 #[test]
 fn a_complete_export_licence_is_valid() {
@@ -61,8 +61,8 @@ fn a_complete_export_licence_is_valid() {
 fn licence_rules() {
     let bad = LICENCE
         .replace(
-            r#""destination_countries":["DE"]"#,
-            r#""destination_countries":[]"#,
+            r#""countries":[{"country":"DE","role":"destination"}]"#,
+            r#""countries":[]"#,
         )
         .replace(r#""role":"end_user""#, r#""role":"broker""#)
         .replace(
@@ -75,7 +75,7 @@ fn licence_rules() {
         &draft("licensing", &bad),
         &[
             "record.valid_until: 2025-02-01 is before 2026-02-01",
-            "record.destination_countries: an export authorization must name at least one destination country",
+            "record.countries: an export authorization must allow at least one destination country or country group",
             "record.parties: an export authorization must name a consignee or an end user (unless it is an open licence)",
             "record.lines[0].quantity.amount: must not be negative (got -1)",
             "record.lines[0].quantity.unit: `BOX` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)",
@@ -94,7 +94,7 @@ fn licence_lines_are_numbered_uniquely_and_limit_something() {
         &draft("licensing", &bad),
         &[
             "record.lines[1].line_no: line number 1 appears more than once",
-            "record.lines[1].quantity: an issued licence line must limit a quantity or a value (unless the licence is open)",
+            "record.lines[1].quantity: an issued licence line must limit a quantity or a value (unless the licence is open or the line is controlled_by unlimited)",
         ],
     );
 }
@@ -130,7 +130,7 @@ fn open_licences_need_no_consignee_or_limits() {
     // An open import licence covers any origin; a standard one must name it.
     let open_import = open
         .replace(r#""direction":"export""#, r#""direction":"import""#)
-        .replace(r#""destination_countries":["DE"],"#, "");
+        .replace(r#""countries":[{"country":"DE","role":"destination"}],"#, "");
     check(&draft("licensing", &open_import), &[]);
     assert_eq!(
         problems(&draft(
@@ -138,8 +138,8 @@ fn open_licences_need_no_consignee_or_limits() {
             &open_import.replace(r#""open":true,"#, "")
         )),
         [
-            "record.origin_countries: an import authorization must name at least one country of origin or export",
-            "record.lines[0].quantity: an issued licence line must limit a quantity or a value (unless the licence is open)",
+            "record.countries: an import authorization must allow at least one country of origin or export",
+            "record.lines[0].quantity: an issued licence line must limit a quantity or a value (unless the licence is open or the line is controlled_by unlimited)",
         ]
     );
 }
@@ -150,13 +150,13 @@ fn refusals_need_reasons_and_imports_need_origins() {
     check(
         &draft("licensing", refused),
         &[
-            "record.refusal_reasons: a refused application must state at least one refusal reason",
-            "record.origin_countries: an import authorization must name at least one country of origin or export",
+            "record.refusal_reasons: a refused application must state at least one refusal reason or criterion",
+            "record.countries: an import authorization must allow at least one country of origin or export",
         ],
     );
     let fixed = refused.replace(
         r#""application_date":"2026-01-10""#,
-        r#""application_date":"2026-01-10","origin_countries":["US"],"refusal_reasons":["Criterion 7: risk of diversion"]"#,
+        r#""application_date":"2026-01-10","countries":[{"country":"US","role":"origin"}],"refusal_reasons":["Criterion 7: risk of diversion"]"#,
     );
     check(&draft("licensing", &fixed), &[]);
     let issued_without_date = LICENCE.replace(r#""issue_date":"2026-02-01","#, "");
@@ -283,10 +283,37 @@ fn denials_and_embargoes() {
         ),
         &["record.entities: a denial must name at least one entity"],
     );
-    let embargo = r#"{"kind":"embargo","authority":"un_security_council","instrument":"UNSCR 1970 (2011)","target_country":"LY","scope":"all_arms","start":"2011-02-26"}"#;
+    let structured = denial.replace(
+        r#""reason":"Criterion 7","#,
+        r#""regime":"EU","reason":"Risk of diversion","criteria":["eucp-7","att-7.4"],"expires":"2029-02-02","#,
+    );
+    check(&draft("licensing", &structured), &[]);
+    let bad_criterion = denial.replace(
+        r#""reason":"Criterion 7","#,
+        r#""reason":"Criterion 7","criteria":["eucp-9"],"#,
+    );
+    let error = serde_json::from_str::<Draft>(&draft("licensing", &bad_criterion))
+        .expect_err("unknown criterion");
+    assert!(error.to_string().contains("eucp-9"), "{error}");
+    check(
+        &draft(
+            "licensing",
+            &denial.replace(
+                r#""reason":"Criterion 7","#,
+                r#""reason":"Criterion 7","revoked_on":"2026-01-01","expires":"2025-01-01","#,
+            ),
+        ),
+        &[
+            "record.expires: 2025-01-01 is before 2026-02-02",
+            "record.revoked_on: 2026-01-01 is before 2026-02-02",
+            "record.revoked: revoked_on is given, so revoked must be true",
+        ],
+    );
+
+    let embargo = r#"{"kind":"embargo","authority":"un_security_council","instrument":"UNSCR 1970 (2011)","target_country":"LY","direction":"both","scope":"all_arms","start":"2011-02-26","exemptions":[{"description":"Non-lethal military equipment for humanitarian or protective use","beneficiary":"UNSMIL","from":"2011-03-17"}]}"#;
     check(&draft("licensing", embargo), &[]);
     let bad = embargo
-        .replace(r#""scope":"all_arms""#, r#""scope":"categories""#)
+        .replace(r#""scope":"all_arms""#, r#""scope":"listed""#)
         .replace(
             r#""start":"2011-02-26""#,
             r#""start":"2011-02-26","end":"2010-01-01""#,
@@ -295,7 +322,91 @@ fn denials_and_embargoes() {
         &draft("licensing", &bad),
         &[
             "record.end: 2010-01-01 is before 2011-02-26",
-            "record.categories: an embargo limited to categories must list them",
+            "record.att_scopes: an embargo limited to listed goods must list ATT scopes or control entries",
+        ],
+    );
+    let listed = embargo
+        .replace(r#""scope":"all_arms""#, r#""scope":"listed","att_scopes":["VIII.SA","IX"]"#)
+        .replace(r#""target_country":"LY","#, "");
+    check(
+        &draft("licensing", &listed),
+        &[
+            "record.target_country: an embargo must target a country or at least one named entity",
+            "record.att_scopes[1]: unknown ATT scope `IX`; expected one of I, II, III, IV, IV.a, IV.b, V, V.a, V.b, VI, VI.a, VI.b, VII, VII.a, VII.b, VIII, VIII.SA, VIII.SA.1, VIII.SA.2, VIII.SA.3, VIII.SA.4, VIII.SA.5, VIII.SA.6, VIII.LW, VIII.LW.1, VIII.LW.2, VIII.LW.3, VIII.LW.4, VIII.LW.5, VIII.LW.6, VIII.LW.7, art3, art4, national",
+        ],
+    );
+}
+
+#[test]
+fn parties_carry_checked_identifiers() {
+    let case = r#"{"kind":"police_case","case_ref":"C-1","police_agency":"MPS","date":"2026-05-03","event":"seizure","items":[{"make":"Glock","serial":"A1"}],"parties":[{"role":"suspect","name":"Acme Ltd","party_type":"company","identifiers":[{"scheme":"eori","value":"GB123456789000"},{"scheme":"eori","value":"123"}]}]}"#;
+    check(
+        &draft("police", case),
+        &["record.parties[0].identifiers[1].value: `123` is not an EORI number (a country code and up to 15 letters or digits, e.g. GB123456789000)"],
+    );
+}
+
+#[test]
+fn licence_usage_and_customs_status() {
+    let usage = r#"{"kind":"licence_usage","authorization_ref":"GB/1","line_no":1,"declaration_ref":"9GB000001328000-PE112345","usage_type":"original","date":"2026-03-01","quantity":"2"}"#;
+    check(&draft("customs", usage), &[]);
+    check(
+        &draft(
+            "customs",
+            &usage
+                .replace(r#""usage_type":"original""#, r#""usage_type":"message_only""#)
+                .replace(r#""line_no":1"#, r#""line_no":0"#),
+        ),
+        &[
+            "record.line_no: line numbers start at 1",
+            "record.quantity: a message-only usage record writes off nothing and must carry no amount",
+        ],
+    );
+    let status = r#"{"kind":"customs_licence_status","authorization_ref":"GB/1","as_of":"2026-03-02","status":"open","lines":[{"line_no":1,"quantity_used":"2","unit":"NAR"},{"line_no":1,"unit":"BOX"}]}"#;
+    check(
+        &draft("customs", status),
+        &[
+            "record.lines[1].line_no: line number 1 appears more than once",
+            "record.lines[1].unit: `BOX` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)",
+        ],
+    );
+}
+
+#[test]
+fn reported_transfers_accept_former_states_and_need_a_year() {
+    let sipri = r#"{"kind":"reported_transfer","source":{"kind":"public_register","name":"SIPRI Arms Transfers Database"},"supplier":{"name":"Soviet Union","code":"SU"},"recipient":{"name":"Afghanistan","code":"AF"},"order_year":1987,"order_year_uncertain":true,"number_ordered":3,"deliveries":[{"year":1987}],"designation":"An-26","description":"transport aircraft"}"#;
+    check(&draft("other", sipri), &[]);
+    check(
+        &draft(
+            "other",
+            &sipri
+                .replace(r#""code":"SU""#, r#""code":"QQ""#)
+                .replace(r#""order_year":1987,"#, "")
+                .replace(r#""deliveries":[{"year":1987}],"#, ""),
+        ),
+        &[
+            "record.supplier.code: `QQ` is neither an ISO 3166-1 alpha-2 code nor a former code of ISO 3166-3",
+            "record.deliveries: a reported transfer needs a year of delivery or a year of order",
+        ],
+    );
+}
+
+#[test]
+fn customs_lines_carry_reportable_facts() {
+    let line = r#"{"kind":"customs_declaration","declaration_ref":"26GB0001","item_no":1,"procedure":"export","date":"2026-03-01","status":"exited","exit_date":"2026-03-03","movement":"permanent","country_of_destination":"DE","hs_code":"930190","control_entry":"ML1.a.4","control_entry_basis":"assessed","description":"Rifles","quantity":{"amount":"2","unit":"NAR"},"value":{"amount":"2000","currency":"EUR"},"statistical_value":{"amount":"1710","currency":"GBP"},"serial_numbers":["HK-1","HK-2"]}"#;
+    check(&draft("customs", line), &[]);
+    check(
+        &draft(
+            "customs",
+            &line
+                .replace(r#""exit_date":"2026-03-03""#, r#""exit_date":"2026-02-01""#)
+                .replace(r#""status":"exited""#, r#""status":"invalidated""#)
+                .replace(r#""control_entry":"ML1.a.4","#, ""),
+        ),
+        &[
+            "record.control_entry_basis: says who classified the goods but no control_entry is given",
+            "record.exit_date: 2026-02-01 is before 2026-03-01",
+            "record.exit_date: an invalidated declaration moved nothing, so it has no exit date",
         ],
     );
 }

@@ -5,7 +5,7 @@
 use wasmparser::{Parser, Payload};
 
 /// The interface versions this host implements, newest first.
-pub const SUPPORTED: &[semver::Version] = &[semver::Version::new(1, 0, 0)];
+pub const SUPPORTED: &[semver::Version] = &[semver::Version::new(1, 1, 0)];
 
 const EXPORT_PREFIX: &str = "interlock:adapter/translator@";
 
@@ -92,13 +92,14 @@ pub fn check(surface: &Surface) -> Result<semver::Version, String> {
         .iter()
         .any(|host| host.major == version.major && host.major > 0 && version.minor <= host.minor);
     if !compatible {
+        // Every minor from .0 up to the host's own, e.g. `1.0.x, 1.1.x`.
         let supported = SUPPORTED
             .iter()
-            .map(|v| format!("{}.{}", v.major, v.minor))
+            .flat_map(|v| (0..=v.minor).map(move |minor| format!("{}.{minor}.x", v.major)))
             .collect::<Vec<_>>()
             .join(", ");
         return Err(format!(
-            "was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@{supported}.x up to its own minor version; rebuild the plugin with a matching interlock-pdk or upgrade interlock"
+            "was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@{supported}; rebuild the plugin with a matching interlock-pdk or upgrade interlock"
         ));
     }
     // The section is informational (the export name is the authority), but a component

@@ -11,17 +11,20 @@
 //! and write path as every other import.
 //!
 //! Layout (Zed's extension host pattern): `interface` reads a component's interface
-//! version and imports from its bytes before anything is compiled; `since_v1_0` holds the
-//! bindings of interface 1.0; [`VersionedPre`] dispatches between binding modules; `convert`
-//! turns the newest interface's records into the core model.
+//! version and imports from its bytes before anything is compiled; `since_v1_0` and
+//! `since_v1_1` hold the bindings of interfaces 1.0 and 1.1; [`VersionedPre`] dispatches
+//! between binding modules; `convert` turns 1.1's records into the core model and
+//! `convert_v1_0` 1.0's (through the frozen schema-1 model and its upgrade).
 
 #![allow(unsafe_code)] // only deserializing this host's own compiled artifacts; see `cache`
 
 mod cache;
 mod convert;
+mod convert_v1_0;
 mod interface;
 mod limits;
 mod since_v1_0;
+mod since_v1_1;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -97,10 +100,24 @@ pub struct PluginInfo {
     /// `customs`, `licensing`, `police` or `other`.
     pub agency: String,
     pub formats: Vec<String>,
+    /// The options the plugin declares (`--option name=value`); empty for 1.0 plugins,
+    /// which cannot declare any.
+    pub options: Vec<PluginOption>,
     /// The WIT interface version the component exports, e.g. `1.0.0`.
     pub interface_version: String,
     pub wasm_sha256: String,
     pub wasm_size: u64,
+}
+
+/// An option a plugin reads, as it declares it (interface 1.1 and later).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PluginOption {
+    /// The name given after `--option`.
+    pub name: String,
+    /// What it means and which values it takes, in the plugin's words.
+    pub meaning: String,
+    /// The value used when the option is not given, if any.
+    pub default: Option<String>,
 }
 
 /// Host-wide settings.
@@ -126,6 +143,7 @@ impl Default for HostConfig {
 /// version adds a variant; every call below matches on it.
 enum VersionedPre {
     V1_0(since_v1_0::AdapterPre<HostState>),
+    V1_1(since_v1_1::AdapterPre<HostState>),
 }
 
 /// A running translation session, per interface version.
@@ -134,11 +152,64 @@ enum VersionedSession {
         bindings: since_v1_0::Adapter,
         session: ResourceAny,
     },
+    V1_1 {
+        bindings: since_v1_1::Adapter,
+        session: ResourceAny,
+    },
 }
 
-/// The newest interface's translation, which `convert` understands.
-type LatestTranslation = since_v1_0::wit::Translation;
-type LatestPluginError = since_v1_0::wit::PluginError;
+/// What one call returned, per interface version; `Run::deliver` converts it.
+enum VersionedTranslation {
+    V1_0(since_v1_0::wit::Translation),
+    V1_1(since_v1_1::wit::Translation),
+}
+
+impl VersionedTranslation {
+    /// (records, diagnostics) as the plugin returned them, before any conversion.
+    fn counts(&self) -> (usize, usize) {
+        match self {
+            VersionedTranslation::V1_0(t) => (t.records.len(), t.diagnostics.len()),
+            VersionedTranslation::V1_1(t) => (t.records.len(), t.diagnostics.len()),
+        }
+    }
+
+    /// Converts into the core model: drafts that convert, and the plugin's diagnostics plus
+    /// one for every value the host could not parse.
+    fn convert(self) -> (Vec<Incoming>, Vec<Diagnostic>) {
+        fn split<D, W>(
+            drafts: Vec<W>,
+            mut diagnostics: Vec<Diagnostic>,
+            convert: impl Fn(W) -> Result<(interlock_core::model::Draft, Option<u64>), D>,
+        ) -> (Vec<Incoming>, Vec<Diagnostic>)
+        where
+            D: IntoIterator<Item = Diagnostic>,
+        {
+            let mut records = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                match convert(draft) {
+                    Ok((draft, line)) => records.push(Incoming { draft, line }),
+                    Err(problems) => diagnostics.extend(problems),
+                }
+            }
+            (records, diagnostics)
+        }
+        match self {
+            VersionedTranslation::V1_0(t) => split(
+                t.records,
+                t.diagnostics
+                    .into_iter()
+                    .map(convert_v1_0::diagnostic)
+                    .collect(),
+                convert_v1_0::draft,
+            ),
+            VersionedTranslation::V1_1(t) => split(
+                t.records,
+                t.diagnostics.into_iter().map(convert::diagnostic).collect(),
+                convert::draft,
+            ),
+        }
+    }
+}
 
 /// A compiled, checked plugin, ready to be instantiated once per file.
 pub struct LoadedPlugin {
@@ -304,7 +375,9 @@ impl PluginHost {
             .epoch_interruption(true);
         let engine = Engine::new(&engine_config).map_err(|e| HostError::Engine(e.to_string()))?;
         // Only `log` is defined: no WASI. A component importing anything else fails to
-        // link; `interface::check` refuses it earlier with a clearer message.
+        // link; `interface::check` refuses it earlier with a clearer message. `log` has the
+        // same name and type in 1.0 and 1.1, so this one definition serves both (defining
+        // it again through 1.1's bindings would clash with it).
         let mut linker = Linker::new(&engine);
         since_v1_0::Adapter::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| HostError::Engine(e.to_string()))?;
@@ -336,7 +409,14 @@ impl PluginHost {
         let wasm_sha256 = sha256_hex(wasm);
         let component = self.compile(wasm, &wasm_sha256).map_err(rejected)?;
         let link_error = |e: wasmtime::Error| rejected(format!("cannot be linked: {e:#}"));
-        let pre = if interface_version >= since_v1_0::MIN_VERSION {
+        // Newest first: a 1.1.x plugin gets the 1.1 bindings, a 1.0.x plugin the 1.0 ones.
+        let pre = if interface_version >= since_v1_1::MIN_VERSION {
+            let pre = self
+                .linker
+                .instantiate_pre(&component)
+                .map_err(link_error)?;
+            VersionedPre::V1_1(since_v1_1::AdapterPre::new(pre).map_err(link_error)?)
+        } else if interface_version >= since_v1_0::MIN_VERSION {
             let pre = self
                 .linker
                 .instantiate_pre(&component)
@@ -409,22 +489,37 @@ impl PluginHost {
             .set_fuel(limits.fuel_floor)
             .map_err(|e| HostError::Engine(e.to_string()))?;
         store.set_epoch_deadline(ticks(limits.call_deadline()));
-        let info = match &plugin.pre {
+        let (name, version, agency, formats, options) = match &plugin.pre {
             VersionedPre::V1_0(pre) => {
                 let bindings = pre
                     .instantiate(&mut store)
                     .map_err(|e| stopped(&store, e))?;
-                bindings
+                let info = bindings
                     .interlock_adapter_translator()
                     .call_describe(&mut store)
-                    .map_err(|e| stopped(&store, e))?
+                    .map_err(|e| stopped(&store, e))?;
+                let agency = convert_v1_0::agency(info.agency);
+                (info.name, info.version, agency, info.formats, Vec::new())
+            }
+            VersionedPre::V1_1(pre) => {
+                let bindings = pre
+                    .instantiate(&mut store)
+                    .map_err(|e| stopped(&store, e))?;
+                let info = bindings
+                    .interlock_adapter_translator()
+                    .call_describe(&mut store)
+                    .map_err(|e| stopped(&store, e))?;
+                let agency = convert::agency(info.agency);
+                let options = convert::options(info.options);
+                (info.name, info.version, agency, info.formats, options)
             }
         };
         Ok(PluginInfo {
-            name: info.name,
-            version: info.version,
-            agency: convert::agency(info.agency).to_owned(),
-            formats: info.formats,
+            name,
+            version,
+            agency: agency.to_owned(),
+            formats,
+            options,
             interface_version: plugin.interface_version.to_string(),
             wasm_sha256: plugin.wasm_sha256,
             wasm_size: plugin.wasm_size,
@@ -561,8 +656,8 @@ impl Run<'_> {
         }
     }
 
-    fn plugin_error(&self, error: LatestPluginError) -> HostError {
-        let (error, line) = convert::plugin_error(error);
+    /// A plugin's own error, already in words (see `convert::plugin_error`).
+    fn plugin_error(&self, (error, line): (String, Option<u64>)) -> HostError {
         HostError::PluginError {
             plugin: self.plugin.label.clone(),
             file: self.file.to_owned(),
@@ -597,6 +692,18 @@ impl Run<'_> {
                 })?;
                 Ok(VersionedSession::V1_0 { bindings, session })
             }
+            VersionedPre::V1_1(pre) => {
+                let pre = pre.clone();
+                let bindings = self.call(|store| pre.instantiate(store))?;
+                let options = options.to_vec();
+                let session = self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_constructor(store, &options)
+                })?;
+                Ok(VersionedSession::V1_1 { bindings, session })
+            }
         }
     }
 
@@ -604,7 +711,7 @@ impl Run<'_> {
         &mut self,
         session: &mut VersionedSession,
         chunk: &[u8],
-    ) -> Result<LatestTranslation, HostError> {
+    ) -> Result<VersionedTranslation, HostError> {
         let result = match session {
             VersionedSession::V1_0 { bindings, session } => {
                 let (bindings, session) = (&*bindings, *session);
@@ -614,12 +721,28 @@ impl Run<'_> {
                         .session()
                         .call_feed(store, session, chunk)
                 })?
+                .map(VersionedTranslation::V1_0)
+                .map_err(convert_v1_0::plugin_error)
+            }
+            VersionedSession::V1_1 { bindings, session } => {
+                let (bindings, session) = (&*bindings, *session);
+                self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_feed(store, session, chunk)
+                })?
+                .map(VersionedTranslation::V1_1)
+                .map_err(convert::plugin_error)
             }
         };
         result.map_err(|error| self.plugin_error(error))
     }
 
-    fn finish(&mut self, session: &mut VersionedSession) -> Result<LatestTranslation, HostError> {
+    fn finish(
+        &mut self,
+        session: &mut VersionedSession,
+    ) -> Result<VersionedTranslation, HostError> {
         let result = match session {
             VersionedSession::V1_0 { bindings, session } => {
                 let (bindings, session) = (&*bindings, *session);
@@ -629,6 +752,19 @@ impl Run<'_> {
                         .session()
                         .call_finish(store, session)
                 })?
+                .map(VersionedTranslation::V1_0)
+                .map_err(convert_v1_0::plugin_error)
+            }
+            VersionedSession::V1_1 { bindings, session } => {
+                let (bindings, session) = (&*bindings, *session);
+                self.call(|store| {
+                    bindings
+                        .interlock_adapter_translator()
+                        .session()
+                        .call_finish(store, session)
+                })?
+                .map(VersionedTranslation::V1_1)
+                .map_err(convert::plugin_error)
             }
         };
         result.map_err(|error| self.plugin_error(error))
@@ -637,11 +773,12 @@ impl Run<'_> {
     /// Checks the output caps, converts the records and hands them on.
     fn deliver(
         &mut self,
-        translation: LatestTranslation,
+        translation: VersionedTranslation,
         sink: &mut dyn FnMut(Vec<Incoming>, Vec<Diagnostic>) -> Result<(), HostError>,
     ) -> Result<(), HostError> {
-        self.stats.records += translation.records.len() as u64;
-        self.stats.diagnostics += translation.diagnostics.len() as u64;
+        let (records, diagnostics) = translation.counts();
+        self.stats.records += records as u64;
+        self.stats.diagnostics += diagnostics as u64;
         let over = |what: &str, limit: u64| HostError::Stopped {
             plugin: self.plugin.label.clone(),
             file: self.file.to_owned(),
@@ -657,18 +794,7 @@ impl Run<'_> {
         if self.stats.diagnostics > self.limits.max_diagnostics {
             return Err(over("diagnostics", self.limits.max_diagnostics));
         }
-        let mut diagnostics: Vec<Diagnostic> = translation
-            .diagnostics
-            .into_iter()
-            .map(convert::diagnostic)
-            .collect();
-        let mut records = Vec::with_capacity(translation.records.len());
-        for draft in translation.records {
-            match convert::draft(draft) {
-                Ok((draft, line)) => records.push(Incoming { draft, line }),
-                Err(problems) => diagnostics.extend(problems),
-            }
-        }
+        let (records, diagnostics) = translation.convert();
         sink(records, diagnostics)
     }
 }

@@ -316,7 +316,8 @@ fn a_plugin_importing_wasi_is_refused_before_it_runs() {
 #[test]
 fn a_plugin_for_another_major_interface_is_refused_naming_both_versions() {
     let host = PluginHost::new(None).expect("host");
-    for version in ["2.0.0", "0.9.0", "1.1.0"] {
+    // Another major, a pre-release 0.x, and a newer minor than this host knows.
+    for version in ["2.0.0", "0.9.0", "1.2.0"] {
         let wasm = component(&format!(
             r#"(component (instance $t) (export "interlock:adapter/translator@{version}" (instance $t)))"#
         ));
@@ -326,7 +327,7 @@ fn a_plugin_for_another_major_interface_is_refused_naming_both_versions() {
             .expect("refused")
             .to_string();
         assert!(
-            error.starts_with(&format!("plugin future: was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@1.0.x")),
+            error.starts_with(&format!("plugin future: was built for interface interlock:adapter@{version}, but this interlock supports interlock:adapter@1.0.x, 1.1.x;")),
             "{error}"
         );
     }
@@ -364,7 +365,15 @@ fn compiled_plugins_are_cached_and_reused() {
         .inspect(hostile_component(), "hostile")
         .expect("inspect");
     assert_eq!(first.name, "hostile");
-    assert_eq!(first.interface_version, "1.0.0");
+    assert_eq!(first.interface_version, "1.1.0");
+    assert_eq!(
+        first.options,
+        [interlock_host::PluginOption {
+            name: "mode".to_owned(),
+            meaning: "ignored: the first word of the input chooses the misbehaviour".to_owned(),
+            default: Some("fine".to_owned()),
+        }]
+    );
     // One artifact and its checksum.
     let mut names: Vec<String> = std::fs::read_dir(cache.path())
         .expect("cache")

@@ -24,7 +24,7 @@
 //! export_plugin!(MyAdapter);
 //! ```
 //!
-//! The crate version is the interface version (`interlock:adapter@1.0.0`); see README.md.
+//! The crate version is the interface version (`interlock:adapter@1.1.0`); see README.md.
 
 // The generated bindings name this crate by its path, from inside and outside alike.
 extern crate self as interlock_pdk;
@@ -32,12 +32,12 @@ extern crate self as interlock_pdk;
 pub mod formats;
 pub mod records;
 
-/// Bindings generated from `wit/v1.0`. Plugins normally use the re-exports in
+/// Bindings generated from `wit/v1.1`. Plugins normally use the re-exports in
 /// [`prelude`] instead.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v1.0",
+        path: "../../wit/v1.1",
         world: "adapter",
         pub_export_macro: true,
         export_macro_name: "__export_adapter",
@@ -48,10 +48,15 @@ pub mod bindings {
 
 pub use bindings::exports::interlock::adapter::translator::{
     AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,
-    CustomsDeclaration, CustomsProcedure, DeliveryVerification, Denial, Diagnostic, Direction,
-    Draft, Embargo, EmbargoAuthority, EmbargoScope, EndUserCertificate, ImportMark, Item, Money,
-    Party, PartyRole, PluginError, PluginInfo, PoliceCase, PoliceEvent, Quantity, Severity,
-    TraceStatus, Translation, VerifiedLine,
+    ClassificationBasis, ControlledBy, Counterpart, CountryGroup, CountryRole, CustomsDeclaration,
+    CustomsLicenceState, CustomsLicenceStatus, CustomsProcedure, DeclarationStatus,
+    DeliveryVerification, Denial, Diagnostic, Direction, Draft, Embargo, EmbargoAmendment,
+    EmbargoAuthority, EmbargoDirection, EmbargoExemption, EmbargoScope, EndUserCertificate,
+    IdentifierScheme, ImportMark, Item, LicenceAction, LicenceCountry, LicenceUsage, MessageOrder,
+    Money, Movement, OptionSpec, Party, PartyIdentifier, PartyRole, PartyType, PluginError,
+    PluginInfo, PoliceCase, PoliceEvent, Quantity, ReportedLineTotal, ReportedTransfer,
+    ReportingSource, ReportingSourceKind, Severity, StatusChange, StatusEvent, TraceStatus,
+    Translation, UsageType, VerifiedLine, YearlyDelivery,
 };
 #[doc(hidden)]
 pub use bindings::exports::interlock::adapter::translator::{
@@ -67,7 +72,8 @@ pub type Result<T, E = PluginError> = core::result::Result<T, E>;
 /// An agency adapter. The host creates a fresh instance and one session (so one value of
 /// this type, via `Default`) for every file; `feed` sees the file in chunks split anywhere.
 pub trait Plugin: Default + 'static {
-    /// Name, version, agency and formats. The version is normally `env!("CARGO_PKG_VERSION")`.
+    /// Name, version, agency, formats and options. The version is normally
+    /// `env!("CARGO_PKG_VERSION")`; declare options with [`PluginInfo::option`].
     fn info() -> PluginInfo;
 
     /// Options given by the record manager (`--option key=value`), before the first chunk.
@@ -86,13 +92,34 @@ pub trait Plugin: Default + 'static {
     }
 }
 
-/// Builds [`PluginInfo`]; pass `env!("CARGO_PKG_VERSION")` as the version.
+/// Builds [`PluginInfo`]; pass `env!("CARGO_PKG_VERSION")` as the version. Add the options
+/// the plugin reads with [`PluginInfo::option`].
 pub fn plugin_info(name: &str, version: &str, agency: AgencyKind, formats: &[&str]) -> PluginInfo {
     PluginInfo {
         name: name.to_owned(),
         version: version.to_owned(),
         agency,
         formats: formats.iter().map(|f| (*f).to_owned()).collect(),
+        options: Vec::new(),
+    }
+}
+
+impl PluginInfo {
+    /// Declares an option the plugin reads in [`Plugin::start`] (`--option name=value`):
+    /// what it means (and which values it takes), and its default, if it has one. The host
+    /// shows the declared options to the record manager.
+    ///
+    /// ```ignore
+    /// plugin_info("my-adapter", env!("CARGO_PKG_VERSION"), AgencyKind::Customs, &["CSV"])
+    ///     .option("delimiter", "the field separator, one character", Some(","))
+    /// ```
+    pub fn option(mut self, name: &str, meaning: &str, default: Option<&str>) -> PluginInfo {
+        self.options.push(OptionSpec {
+            name: name.to_owned(),
+            meaning: meaning.to_owned(),
+            default: default.map(str::to_owned),
+        });
+        self
     }
 }
 
@@ -194,11 +221,16 @@ pub mod prelude {
     pub use crate::formats::{Line, LineSplitter, fixed_width, split_delimited};
     pub use crate::{
         AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,
-        CustomsDeclaration, CustomsProcedure, DeliveryVerification, Denial, Diagnostic, Direction,
-        Draft, Embargo, EmbargoAuthority, EmbargoScope, EndUserCertificate, ImportMark, Item,
-        Money, Party, PartyRole, Plugin, PluginError, PluginInfo, PoliceCase, PoliceEvent,
-        Quantity, Result, Severity, TraceStatus, Translation, VerifiedLine, diagnostic,
-        export_plugin, log, money, non_empty, plugin_info, quantity,
+        ClassificationBasis, ControlledBy, Counterpart, CountryGroup, CountryRole,
+        CustomsDeclaration, CustomsLicenceState, CustomsLicenceStatus, CustomsProcedure,
+        DeclarationStatus, DeliveryVerification, Denial, Diagnostic, Direction, Draft, Embargo,
+        EmbargoAmendment, EmbargoAuthority, EmbargoDirection, EmbargoExemption, EmbargoScope,
+        EndUserCertificate, IdentifierScheme, ImportMark, Item, LicenceAction, LicenceCountry,
+        LicenceUsage, MessageOrder, Money, Movement, OptionSpec, Party, PartyIdentifier, PartyRole,
+        PartyType, Plugin, PluginError, PluginInfo, PoliceCase, PoliceEvent, Quantity,
+        ReportedLineTotal, ReportedTransfer, ReportingSource, ReportingSourceKind, Result,
+        Severity, StatusChange, StatusEvent, TraceStatus, Translation, UsageType, VerifiedLine,
+        YearlyDelivery, diagnostic, export_plugin, log, money, non_empty, plugin_info, quantity,
     };
 }
 

@@ -185,6 +185,9 @@ fn net(group: Vec<parse::ParsedDeclaration>, out: &mut Translation) {
         procedure,
         customs_office: None,
         date: first.date.clone(),
+        status: None,
+        exit_date: None,
+        movement: None,
         parties: first
             .parties
             .iter()
@@ -194,15 +197,23 @@ fn net(group: Vec<parse::ParsedDeclaration>, out: &mut Translation) {
                     parse::PartyRole::Importer => PartyRole::Importer,
                 },
                 name: p.name.clone(),
+                party_type: None,
                 address: None,
                 country: None,
-                identifier: p.identifier.clone(),
+                // The source does not say which scheme; kept as `other`, as 1.0 did.
+                identifiers: p
+                    .identifier
+                    .iter()
+                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id.clone()))
+                    .collect(),
             })
             .collect(),
         country_of_dispatch: None,
         country_of_destination: None,
         country_of_origin: first.country_of_origin.clone(),
         hs_code: None,
+        control_entry: None,
+        control_entry_basis: None,
         description: format!(
             "CHIEF usage ({}) of licence {licence} line {}",
             types.join(", "),
@@ -210,6 +221,8 @@ fn net(group: Vec<parse::ParsedDeclaration>, out: &mut Translation) {
         ),
         quantity: quantity.clone(),
         value: value.clone(),
+        statistical_value: None,
+        serial_numbers: Vec::new(),
         attached_documents: vec![AttachedDocument {
             code: None,
             authorization_ref: licence,

@@ -153,12 +153,7 @@ impl CustomsCsv {
             source_ref,
             line.number,
             Body::CustomsDeclaration(CustomsDeclaration {
-                declaration_ref,
-                item_no,
-                procedure,
                 customs_office: non_empty(&office),
-                date,
-                parties: Vec::new(),
                 country_of_dispatch: if procedure == CustomsProcedure::Import {
                     non_empty(&partner)
                 } else {
@@ -171,10 +166,10 @@ impl CustomsCsv {
                 },
                 country_of_origin: None,
                 hs_code: non_empty(&hs),
-                description,
                 quantity: non_empty(&quantity).map(|q| interlock_pdk::quantity(&q, &unit)),
                 value: non_empty(&value).map(|v| interlock_pdk::money(&v, &currency)),
                 attached_documents,
+                ..CustomsDeclaration::new(declaration_ref, item_no, procedure, date, description)
             }),
         );
         Ok(())

@@ -111,6 +111,9 @@ fn convert(d: parse::ParsedDeclaration) -> CustomsDeclaration {
         },
         customs_office: non_empty(&d.customs_office),
         date: d.date,
+        status: None,
+        exit_date: None,
+        movement: None,
         parties: d
             .parties
             .into_iter()
@@ -123,17 +126,27 @@ fn convert(d: parse::ParsedDeclaration) -> CustomsDeclaration {
                 },
                 name: p.name,
                 address: p.address,
+                party_type: None,
                 country: p.country,
-                identifier: p.identifier,
+                // The source does not say which scheme; kept as `other`, as 1.0 did.
+                identifiers: p
+                    .identifier
+                    .into_iter()
+                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id))
+                    .collect(),
             })
             .collect(),
         country_of_dispatch: d.country_of_dispatch,
         country_of_destination: d.country_of_destination,
         country_of_origin: d.country_of_origin,
         hs_code: non_empty(&d.hs_code),
+        control_entry: None,
+        control_entry_basis: None,
         description: d.description,
         quantity: d.quantity.map(|q| quantity(&q.amount, &q.unit)),
         value: d.value.map(|v| money(&v.amount, &v.currency)),
+        statistical_value: None,
+        serial_numbers: Vec::new(),
         attached_documents: d
             .attached_documents
             .into_iter()

@@ -105,17 +105,33 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                     parse::PartyRole::Other => PartyRole::Other,
                 },
                 name: p.name,
+                party_type: None,
                 address: p.address,
                 country: p.country,
-                identifier: p.identifier,
+                // The source does not say which scheme; kept as `other`, as 1.0 did.
+                identifiers: p
+                    .identifier
+                    .into_iter()
+                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id))
+                    .collect(),
             })
             .collect(),
-        destination_countries: licence.destination_countries,
-        origin_countries: licence.origin_countries,
-        transit_countries: licence.transit_countries,
+        countries: [
+            (licence.destination_countries, CountryRole::Destination),
+            (licence.origin_countries, CountryRole::Origin),
+            (licence.transit_countries, CountryRole::EnRoute),
+        ]
+        .into_iter()
+        .flat_map(|(codes, role)| codes.into_iter().map(move |c| LicenceCountry::new(c, role)))
+        .collect(),
+        country_groups: Vec::new(),
         end_use: None,
         euc_reference: None,
+        provisos: Vec::new(),
         refusal_reasons: Vec::new(),
+        refusal_criteria: Vec::new(),
+        status_history: Vec::new(),
+        message: None,
         lines: licence
             .lines
             .into_iter()
@@ -124,9 +140,13 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                 description: line.description,
                 control_entry: line.control_entry,
                 hs_code: line.hs_code,
+                controlled_by: None,
                 quantity: line.quantity.map(|q| quantity(&q.amount, &q.unit)),
                 value: line.value.map(|v| money(&v.amount, &v.currency)),
+                make: None,
+                model: None,
                 serial_numbers: Vec::new(),
+                serials_complete: false,
             })
             .collect(),
     }

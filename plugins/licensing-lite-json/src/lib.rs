@@ -104,17 +104,32 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                     parse::PartyRole::EndUser => PartyRole::EndUser,
                 },
                 name: p.name,
+                party_type: None,
                 address: p.address,
                 country: p.country,
-                identifier: p.identifier,
+                // The source does not say which scheme; kept as `other`, as 1.0 did.
+                identifiers: p
+                    .identifier
+                    .into_iter()
+                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id))
+                    .collect(),
             })
             .collect(),
-        destination_countries: licence.destination_countries,
-        origin_countries: licence.origin_countries,
-        transit_countries: Vec::new(),
+        countries: [
+            (licence.destination_countries, CountryRole::Destination),
+            (licence.origin_countries, CountryRole::Origin),
+        ]
+        .into_iter()
+        .flat_map(|(codes, role)| codes.into_iter().map(move |c| LicenceCountry::new(c, role)))
+        .collect(),
+        country_groups: Vec::new(),
         end_use: None,
         euc_reference: None,
+        provisos: Vec::new(),
         refusal_reasons: Vec::new(),
+        refusal_criteria: Vec::new(),
+        status_history: Vec::new(),
+        message: None,
         lines: licence
             .lines
             .into_iter()
@@ -123,9 +138,13 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                 description: line.description,
                 control_entry: line.control_entry,
                 hs_code: None,
+                controlled_by: None,
                 quantity: line.quantity.map(|q| quantity(&q.amount, &q.unit)),
                 value: line.value.map(|v| money(&v.amount, &v.currency)),
+                make: None,
+                model: None,
                 serial_numbers: line.serial_numbers,
+                serials_complete: false,
             })
             .collect(),
     }

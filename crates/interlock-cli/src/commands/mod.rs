@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod control_list;
 pub mod import;
+pub mod migrate;
 pub mod plugin;
 pub mod records;
+pub mod withhold;
 
 use std::fmt::Display;
 use std::io::Write;
@@ -91,9 +93,12 @@ impl Failure {
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Failure {
         let code = match &error {
-            StoreError::NotFound { .. } | StoreError::UnknownRecord(_) => EXIT_NOT_FOUND,
+            StoreError::NotFound { .. }
+            | StoreError::UnknownRecord(_)
+            | StoreError::NotWithheld(_) => EXIT_NOT_FOUND,
             StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
-            StoreError::Plugin { .. } => EXIT_REFUSED,
+            StoreError::Plugin { .. } | StoreError::InvalidWithholding { .. } => EXIT_REFUSED,
+            // NeedsMigration, Backup, Locked and the rest: EXIT_FAILURE (see `--help`).
             StoreError::Corrupted(_) => EXIT_INTEGRITY,
             _ => EXIT_FAILURE,
         };

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use interlock_core::model::{RecordKind, StoredRecord};
-use interlock_core::store::Query;
+use interlock_core::store::{Query, Withholding};
 use jiff::civil::Date;
 
 use super::{Context, EXIT_NOT_FOUND, Failure, print_json};
@@ -109,6 +109,8 @@ pub struct ShowArgs {
     /// Every revision, oldest first, with where each came from.
     #[arg(long)]
     history: bool,
+    /// Print JSON: the stored record (with its `withholding`, if any), or with --history
+    /// the list of revisions.
     #[arg(long)]
     json: bool,
 }
@@ -127,23 +129,36 @@ pub fn show(context: &Context, args: ShowArgs) -> Result<ExitCode, Failure> {
             format!("no record with id {}", args.id),
         ));
     }
+    // A withholding belongs to the record, not to a revision: shown with the current one.
+    let withholding = store.withholding(id)?;
     if args.json {
-        return if args.history {
-            print_json(&revisions).map(|()| ExitCode::SUCCESS)
-        } else {
-            print_json(&revisions[0]).map(|()| ExitCode::SUCCESS)
-        };
+        if args.history {
+            return print_json(&revisions).map(|()| ExitCode::SUCCESS);
+        }
+        let mut value = serde_json::to_value(&revisions[0])
+            .map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
+        if let (Some(withholding), Some(object)) = (&withholding, value.as_object_mut()) {
+            let withholding = serde_json::to_value(withholding)
+                .map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
+            object.insert("withholding".to_owned(), withholding);
+        }
+        return print_json(&value).map(|()| ExitCode::SUCCESS);
     }
     for (index, record) in revisions.iter().enumerate() {
         if index > 0 {
             println!();
         }
-        print_record(record, index + 1 < revisions.len())?;
+        let current = index + 1 == revisions.len();
+        print_record(record, !current, withholding.as_ref().filter(|_| current))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_record(record: &StoredRecord, superseded: bool) -> Result<(), Failure> {
+fn print_record(
+    record: &StoredRecord,
+    superseded: bool,
+    withholding: Option<&Withholding>,
+) -> Result<(), Failure> {
     let p = &record.provenance;
     let location = match p.line {
         Some(line) => format!("{}:{line}", p.source_file),
@@ -171,6 +186,17 @@ fn print_record(record: &StoredRecord, superseded: bool) -> Result<(), Failure> 
             "no"
         }
     );
+    if let Some(withholding) = withholding {
+        println!(
+            "withheld     {} (ATT Art. 13(3)): {}",
+            withholding.basis,
+            super::withhold::extent(withholding)
+        );
+        println!(
+            "             by {} at {}: {}",
+            withholding.by, withholding.at, withholding.reason
+        );
+    }
     println!("source       {location}");
     println!("source hash  sha256:{}", p.source_sha256);
     match &p.adapter {

@@ -8,6 +8,7 @@ use redb::MultimapTableDefinition;
 use super::tables;
 use crate::control_list::ControlLists;
 use crate::model::{Body, Party, StoredRecord, normalize_serial};
+pub use crate::model::normalize_party_name;
 
 pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
     tables::BY_KIND,
@@ -44,14 +45,16 @@ pub struct Facets {
     /// ATT scope codes of those entries, per the control list in force on the record's date.
     pub att_scopes: BTreeSet<String>,
     pub date: Option<jiff::civil::Date>,
+    /// For records that hold over a period (embargoes): the last day, `None` while open.
+    /// A date-range query matches such a record if the period overlaps the range.
+    pub period_end: Option<PeriodEnd>,
 }
 
-/// Party names are matched case- and space-insensitively.
-pub fn normalize_party_name(name: &str) -> String {
-    name.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The end of a record's period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodEnd {
+    On(jiff::civil::Date),
+    Open,
 }
 
 impl Facets {
@@ -76,9 +79,7 @@ impl Facets {
                 add_parties(&mut facets, &a.parties);
                 facets
                     .countries
-                    .extend(a.destination_countries.iter().cloned());
-                facets.countries.extend(a.origin_countries.iter().cloned());
-                facets.countries.extend(a.transit_countries.iter().cloned());
+                    .extend(a.countries.iter().map(|c| c.country.clone()));
                 for line in &a.lines {
                     facets
                         .control_entries
@@ -100,6 +101,12 @@ impl Facets {
                     .flatten()
                     .cloned(),
                 );
+                facets
+                    .control_entries
+                    .extend(c.control_entry.iter().cloned());
+                facets
+                    .serials
+                    .extend(c.serial_numbers.iter().map(|s| normalize_serial(s)));
                 for document in &c.attached_documents {
                     facets
                         .authorization_refs
@@ -153,10 +160,39 @@ impl Facets {
                     .extend(d.destination_country.iter().cloned());
                 facets
                     .control_entries
-                    .extend(d.control_entry.iter().cloned());
+                    .extend(d.control_entries.iter().cloned());
             }
             Body::Embargo(e) => {
-                facets.countries.insert(e.target_country.clone());
+                add_parties(&mut facets, &e.target_entities);
+                facets.countries.extend(e.target_country.iter().cloned());
+                facets
+                    .control_entries
+                    .extend(e.control_entries.iter().cloned());
+                facets.att_scopes.extend(e.att_scopes.iter().cloned());
+                facets.period_end = Some(e.end.map_or(PeriodEnd::Open, PeriodEnd::On));
+            }
+            Body::LicenceUsage(u) => {
+                facets
+                    .authorization_refs
+                    .insert(u.authorization_ref.clone());
+            }
+            Body::CustomsLicenceStatus(s) => {
+                facets
+                    .authorization_refs
+                    .insert(s.authorization_ref.clone());
+            }
+            Body::ReportedTransfer(t) => {
+                facets.countries.extend(
+                    [&t.supplier.code, &t.recipient.code]
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+                facets.att_scopes.extend(t.category.iter().cloned());
+            }
+            // Never stored: the store turns a status change into an authorization revision.
+            Body::AuthorizationStatusChange(s) => {
+                facets.authorization_refs.insert(s.reference.clone());
             }
         }
         facets.serials.remove("");

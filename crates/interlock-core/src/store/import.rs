@@ -7,6 +7,7 @@ use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::facets::Facets;
+use super::lifecycle;
 use super::{BatchInfo, MAX_REPORTED_PROBLEMS, Store, StoreError, tables};
 use crate::audit::{AuditAction, RevisionDigest};
 use crate::control_list::ControlLists;
@@ -82,6 +83,9 @@ pub struct Import<'s> {
     /// that appears twice with different content.
     seen: HashMap<RecordId, (String, Option<u64>)>,
     digest: RevisionDigest,
+    /// Licences this import has touched, as they stand after its messages so far: later
+    /// messages in the file apply on top, even once the import stopped writing.
+    licences: HashMap<RecordId, Draft>,
     errors: Vec<Diagnostic>,
     error_count: u64,
     summary: ImportSummary,
@@ -124,6 +128,7 @@ impl Store {
             batch,
             seen: HashMap::new(),
             digest: RevisionDigest::default(),
+            licences: HashMap::new(),
             errors: Vec::new(),
             error_count: 0,
             summary: ImportSummary::default(),
@@ -180,8 +185,37 @@ impl Import<'_> {
                 continue;
             }
             let id = draft.id();
+            let sequential = lifecycle::is_sequential(&draft);
+            let previous: Option<StoredRecord> = match records.get(&id.0)?.map(|v| v.value()) {
+                Some(revision) => {
+                    let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
+                        StoreError::Corrupted(format!("record {id} has no revision {revision}"))
+                    })?;
+                    Some(crate::model::decode_revision(bytes.value())?)
+                }
+                None => None,
+            };
+            // A licence message applies to the licence as it stands after everything
+            // before it, in the store or earlier in this file.
+            let draft = if sequential {
+                let current = self
+                    .licences
+                    .get(&id)
+                    .or(previous.as_ref().map(|p| &p.draft));
+                match lifecycle::apply(draft, current) {
+                    Ok(draft) => draft,
+                    Err(problem) => {
+                        problems_found.push(problem.at_line(line));
+                        continue;
+                    }
+                }
+            } else {
+                draft
+            };
             let content_hash = draft.content_hash();
-            if let Some((seen_hash, seen_line)) = self.seen.get(&id) {
+            if sequential {
+                self.licences.insert(id, draft.clone());
+            } else if let Some((seen_hash, seen_line)) = self.seen.get(&id) {
                 if *seen_hash != content_hash {
                     let earlier = seen_line
                         .map(|l| format!(" on line {l}"))
@@ -210,19 +244,11 @@ impl Import<'_> {
                 continue;
             }
 
-            let current = records.get(&id.0)?.map(|v| v.value());
-            let previous: Option<StoredRecord> = match current {
-                Some(revision) => {
-                    let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
-                        StoreError::Corrupted(format!("record {id} has no revision {revision}"))
-                    })?;
-                    Some(serde_json::from_slice(bytes.value())?)
-                }
-                None => None,
-            };
+            // Compare in the current schema: a revision written by an older schema is
+            // unchanged if it upgrades to the same content.
             if previous
                 .as_ref()
-                .is_some_and(|p| p.content_hash == content_hash)
+                .is_some_and(|p| p.draft.content_hash() == content_hash)
             {
                 self.summary.unchanged += 1;
                 continue;

@@ -9,8 +9,11 @@
 
 mod facets;
 mod import;
+mod lifecycle;
+mod migrate;
 mod query;
 mod tables;
+mod withhold;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,10 +32,17 @@ pub use facets::Facets;
 pub use import::{
     BeginImport, Import, ImportError, ImportOutcome, ImportSummary, Incoming, SourceFile,
 };
+pub use migrate::{MigrateOptions, MigrateOutcome, Migration};
 pub use query::Query;
+pub use withhold::{WithholdOutcome, WithholdRequest, Withholding, WithholdingBasis};
 
-/// Version of the store's file layout. A store written by a newer interlock is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the store's file layout. A store written by a newer interlock is refused; one
+/// written by an older interlock is refused with [`StoreError::NeedsMigration`] until
+/// [`Store::migrate`] (`interlock migrate`) has upgraded it.
+///
+/// - 1: the first release.
+/// - 2: the withholdings table; indexes derived by the model-2 [`Facets`].
+pub const SCHEMA_VERSION: u32 = 2;
 const FORMAT_TAG: &[u8] = b"interlock-store";
 
 /// Where the CLI looks for the store when neither `--store` nor `INTERLOCK_STORE` is set.
@@ -58,6 +68,23 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    /// The store was written by an older interlock: [`Store::migrate`] upgrades it.
+    #[error(
+        "{} uses store schema {found}, written by an older interlock; this interlock needs schema {current}: \
+         run `interlock migrate --backup COPY.redb` to upgrade it (keep the copy until you have checked the result)",
+        .path.display()
+    )]
+    NeedsMigration {
+        path: PathBuf,
+        found: u32,
+        current: u32,
+    },
+    /// `interlock migrate --backup FILE` could not write the copy; nothing was migrated.
+    #[error("cannot write the backup {}: {source}; nothing was migrated", .path.display())]
+    Backup {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} is in use by another interlock process; try again when it has finished", .path.display())]
     Locked { path: PathBuf },
     #[error("the store is damaged: {0}")]
@@ -74,6 +101,12 @@ pub enum StoreError {
     },
     #[error("plugin {name}: {message}")]
     Plugin { name: String, message: String },
+    /// A withholding was refused (no reason given, a field the record does not have).
+    #[error("cannot withhold record {id}: {message}")]
+    InvalidWithholding { id: String, message: String },
+    /// Releasing a withholding from a record that has none.
+    #[error("record {0} is not withheld")]
+    NotWithheld(String),
     #[error("store I/O error: {0}")]
     Database(#[from] redb::Error),
     #[error("store encoding error: {0}")]
@@ -242,11 +275,20 @@ impl Store {
             path: path.to_owned(),
             fixed_time: Mutex::new(None),
         };
-        store.check_format()?;
+        let found = store.check_format()?;
+        if found < SCHEMA_VERSION {
+            return Err(StoreError::NeedsMigration {
+                path: path.to_owned(),
+                found,
+                current: SCHEMA_VERSION,
+            });
+        }
         Ok(store)
     }
 
-    fn check_format(&self) -> Result<(), StoreError> {
+    /// Checks that the file is an interlock store no newer than this build; returns its
+    /// schema version.
+    fn check_format(&self) -> Result<u32, StoreError> {
         let not_a_store = |reason: &str| StoreError::NotAStore {
             path: self.path.clone(),
             reason: reason.to_owned(),
@@ -275,7 +317,7 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        Ok(())
+        Ok(version)
     }
 
     pub fn path(&self) -> &Path {
@@ -316,6 +358,7 @@ impl Store {
         txn.open_table(tables::AUDIT)?;
         txn.open_table(tables::PLUGINS)?;
         txn.open_table(tables::PLUGIN_WASM)?;
+        txn.open_table(tables::WITHHOLDINGS)?;
         Ok(())
     }
 
@@ -370,7 +413,7 @@ impl Store {
         let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
             StoreError::Corrupted(format!("record {id} has no revision {revision}"))
         })?;
-        Ok(Some(serde_json::from_slice(bytes.value())?))
+        Ok(Some(crate::model::decode_revision(bytes.value())?))
     }
 
     /// Every revision of a record, oldest first.
@@ -380,7 +423,7 @@ impl Store {
         let mut history = Vec::new();
         for entry in revisions.range((&id.0, 0)..=(&id.0, u32::MAX))? {
             let (_, bytes) = entry?;
-            history.push(serde_json::from_slice(bytes.value())?);
+            history.push(crate::model::decode_revision(bytes.value())?);
         }
         Ok(history)
     }
@@ -728,16 +771,21 @@ impl Store {
             report.revisions += 1;
             let (id, revision) = key.value();
             let id = RecordId(*id);
-            let record: StoredRecord = match serde_json::from_slice(bytes.value()) {
-                Ok(record) => record,
-                Err(error) => {
+            let (record, hash): (StoredRecord, String) = match (
+                crate::model::decode_revision(bytes.value()),
+                crate::model::stored_content_hash(bytes.value()),
+            ) {
+                (Ok(record), Ok(hash)) => (record, hash),
+                (Err(error), _) | (_, Err(error)) => {
                     report.problems.push(format!(
                         "record {id} revision {revision}: unreadable: {error}"
                     ));
                     continue;
                 }
             };
-            if record.draft.content_hash() != record.content_hash || record.id != id {
+            // The hash is recomputed from the draft's bytes as written, so revisions of
+            // every record schema verify alike.
+            if hash != record.content_hash || record.id != id {
                 report.problems.push(format!(
                     "record {id} revision {revision}: content does not match its hash (record was edited)"
                 ));
@@ -777,6 +825,7 @@ impl Store {
                 "control list {version}: in the audit log but missing from the store"
             ));
         }
+        withhold::verify(&txn, &mut report)?;
         Ok(report)
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use redb::{ReadOnlyMultimapTable, ReadableDatabase, ReadableTable};
 
-use super::facets::{self, Facets, normalize_party_name};
+use super::facets::{self, Facets, PeriodEnd, normalize_party_name};
 use super::{Store, StoreError, tables};
 use crate::model::{RecordId, RecordKind, StoredRecord, normalize_serial};
 
@@ -43,8 +43,16 @@ impl Query {
         let date_in_range = match (self.from, self.to, facets.date) {
             (None, None, _) => true,
             (_, _, None) => false,
-            (from, to, Some(date)) => {
-                from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t)
+            // A record that holds over a period (an embargo) matches when the period
+            // overlaps the range: a query for a day finds the embargoes in force that day.
+            (from, to, Some(start)) => {
+                let end = match facets.period_end {
+                    None => Some(start),
+                    Some(PeriodEnd::On(end)) => Some(end),
+                    Some(PeriodEnd::Open) => None,
+                };
+                from.is_none_or(|f| end.is_none_or(|end| end >= f))
+                    && to.is_none_or(|t| start <= t)
             }
         };
         date_in_range
@@ -145,7 +153,7 @@ impl Store {
             let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
                 StoreError::Corrupted(format!("record {id} has no revision {revision}"))
             })?;
-            Ok(serde_json::from_slice(bytes.value())?)
+            Ok(crate::model::decode_revision(bytes.value())?)
         };
         let mut found = Vec::new();
         if scan_all {

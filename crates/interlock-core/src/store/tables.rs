@@ -51,3 +51,9 @@ pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 pub const PLUGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("plugins");
 /// Wasm SHA-256 → the component bytes, kept after removal: provenance points at them.
 pub const PLUGIN_WASM: TableDefinition<&str, &[u8]> = TableDefinition::new("plugin_wasm");
+
+/// Record id → [`super::Withholding`] as JSON: the record's current withholding from public
+/// reports (ATT Art. 13(3)), if any. Added in store schema 2. Only the current annotation is
+/// kept here; every change, including releases, is in the audit log, which `audit verify`
+/// replays against this table.
+pub const WITHHOLDINGS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("withholdings");

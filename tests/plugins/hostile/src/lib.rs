@@ -36,6 +36,13 @@ impl Plugin for Hostile {
             AgencyKind::Other,
             &["misbehaviour"],
         )
+        // Declared so the host's tests can see options come through `describe`; the
+        // plugin's behaviour is chosen by its input, not by options.
+        .option(
+            "mode",
+            "ignored: the first word of the input chooses the misbehaviour",
+            Some("fine"),
+        )
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {

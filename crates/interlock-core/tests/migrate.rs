@@ -1,0 +1,508 @@
+//! `Store::migrate` on a store written by the previous release (store schema 1, record
+//! schema 1): `tests/fixtures/store-schema-1.redb` is the store `cargo xtask demo` of that
+//! release left behind. Nothing it held may change; only indexes are rebuilt.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use interlock_core::audit::AuditAction;
+use interlock_core::model::{Body, CountryRole, RecordId};
+use interlock_core::store::{
+    MigrateOptions, MigrateOutcome, Query, SCHEMA_VERSION, Store, StoreError,
+};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/store-schema-1.redb"
+);
+
+// The tables as the previous release laid them out, read with raw redb.
+const META: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+const RECORDS: redb::TableDefinition<&[u8; 16], u32> = redb::TableDefinition::new("records");
+const REVISIONS: redb::TableDefinition<(&[u8; 16], u32), &[u8]> =
+    redb::TableDefinition::new("revisions");
+const BATCH_BY_SOURCE: redb::TableDefinition<&str, u64> =
+    redb::TableDefinition::new("batch_by_source");
+const BATCHES: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("batches");
+const CONTROL_LISTS: redb::TableDefinition<&str, &[u8]> =
+    redb::TableDefinition::new("control_lists");
+const AUDIT: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("audit");
+const PLUGINS: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("plugins");
+const PLUGIN_WASM: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("plugin_wasm");
+const BY_SERIAL: redb::MultimapTableDefinition<&str, &[u8; 16]> =
+    redb::MultimapTableDefinition::new("index_serial");
+const BY_AUTHORIZATION: redb::MultimapTableDefinition<&str, &[u8; 16]> =
+    redb::MultimapTableDefinition::new("index_authorization");
+
+/// A scratch copy of the fixture.
+struct Scratch {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn scratch() -> Scratch {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("interlock.redb");
+    std::fs::copy(FIXTURE, &path).expect("copy the schema-1 fixture");
+    Scratch { dir, path }
+}
+
+/// Everything a migration must keep byte for byte, read with raw redb.
+#[derive(Debug, PartialEq)]
+struct Kept {
+    records: BTreeMap<[u8; 16], u32>,
+    revisions: BTreeMap<([u8; 16], u32), Vec<u8>>,
+    batch_by_source: BTreeMap<String, u64>,
+    batches: BTreeMap<u64, Vec<u8>>,
+    control_lists: BTreeMap<String, Vec<u8>>,
+    audit: BTreeMap<u64, Vec<u8>>,
+    plugins: BTreeMap<String, Vec<u8>>,
+    plugin_wasm: BTreeMap<String, Vec<u8>>,
+}
+
+fn strings<V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    table: redb::TableDefinition<&str, V>,
+    value: impl Fn(V::SelfType<'_>) -> Vec<u8>,
+) -> BTreeMap<String, Vec<u8>> {
+    use redb::ReadableTable;
+    let table = txn.open_table(table).expect("table");
+    table
+        .iter()
+        .expect("iter")
+        .map(|entry| {
+            let (key, v) = entry.expect("entry");
+            (key.value().to_owned(), value(v.value()))
+        })
+        .collect()
+}
+
+fn read_kept(path: &Path) -> Kept {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_read().expect("read");
+    let u64_table = |definition: redb::TableDefinition<u64, &[u8]>| -> BTreeMap<u64, Vec<u8>> {
+        let table = txn.open_table(definition).expect("table");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                (key.value(), value.value().to_vec())
+            })
+            .collect()
+    };
+    let records = {
+        let table = txn.open_table(RECORDS).expect("records");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                (*key.value(), value.value())
+            })
+            .collect()
+    };
+    let revisions = {
+        let table = txn.open_table(REVISIONS).expect("revisions");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                let (id, revision) = key.value();
+                ((*id, revision), value.value().to_vec())
+            })
+            .collect()
+    };
+    let batch_by_source = {
+        let table = txn.open_table(BATCH_BY_SOURCE).expect("batch_by_source");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                (key.value().to_owned(), value.value())
+            })
+            .collect()
+    };
+    Kept {
+        records,
+        revisions,
+        batch_by_source,
+        batches: u64_table(BATCHES),
+        control_lists: strings(&txn, CONTROL_LISTS, |v: &[u8]| v.to_vec()),
+        audit: u64_table(AUDIT),
+        plugins: strings(&txn, PLUGINS, |v: &[u8]| v.to_vec()),
+        plugin_wasm: strings(&txn, PLUGIN_WASM, |v: &[u8]| v.to_vec()),
+    }
+}
+
+fn schema_version(path: &Path) -> u32 {
+    use redb::ReadableDatabase;
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_read().expect("read");
+    let meta = txn.open_table(META).expect("meta");
+    let bytes = meta
+        .get("schema_version")
+        .expect("get")
+        .expect("schema_version");
+    u32::from_be_bytes(bytes.value().try_into().expect("4 bytes"))
+}
+
+/// An index of the previous release: key → record ids.
+fn old_index(
+    path: &Path,
+    index: redb::MultimapTableDefinition<&str, &[u8; 16]>,
+) -> BTreeMap<String, BTreeSet<RecordId>> {
+    use redb::{ReadableDatabase, ReadableMultimapTable};
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_read().expect("read");
+    let table = txn.open_multimap_table(index).expect("index");
+    let mut all = BTreeMap::new();
+    for entry in table.iter().expect("iter") {
+        let (key, values) = entry.expect("entry");
+        let ids = values
+            .map(|v| RecordId(*v.expect("value").value()))
+            .collect();
+        all.insert(key.value().to_owned(), ids);
+    }
+    all
+}
+
+fn ids(records: &[interlock_core::StoredRecord]) -> BTreeSet<RecordId> {
+    records.iter().map(|r| r.id).collect()
+}
+
+fn migrated(outcome: MigrateOutcome) -> interlock_core::store::Migration {
+    match outcome {
+        MigrateOutcome::Migrated(migration) => migration,
+        other => panic!("expected a migration, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_fixture_is_a_schema_1_store() {
+    let scratch = scratch();
+    assert_eq!(schema_version(&scratch.path), 1);
+    let kept = read_kept(&scratch.path);
+    assert!(!kept.records.is_empty(), "the fixture holds records");
+    assert!(!kept.batches.is_empty(), "the fixture holds import batches");
+    assert!(
+        !kept.control_lists.is_empty(),
+        "the fixture holds control lists"
+    );
+    // Every revision was written with record schema 1.
+    for bytes in kept.revisions.values() {
+        let value: serde_json::Value = serde_json::from_slice(bytes).expect("json");
+        assert_eq!(value["schema_version"], 1);
+    }
+}
+
+#[test]
+fn a_schema_1_store_is_refused_with_a_pointer_to_migrate() {
+    let scratch = scratch();
+    for opened in [
+        Store::open(&scratch.path),
+        Store::open_checked(&scratch.path),
+    ] {
+        let error = opened.expect_err("a schema-1 store must be migrated first");
+        match &error {
+            StoreError::NeedsMigration {
+                path,
+                found,
+                current,
+            } => {
+                assert_eq!(path, &scratch.path);
+                assert_eq!((*found, *current), (1, SCHEMA_VERSION));
+            }
+            other => panic!("expected NeedsMigration, got {other:?}"),
+        }
+        let message = error.to_string();
+        assert!(message.contains("interlock migrate"), "{message}");
+        assert!(message.contains("store schema 1"), "{message}");
+    }
+    // Refusing it changed nothing.
+    assert_eq!(schema_version(&scratch.path), 1);
+}
+
+#[test]
+fn migration_keeps_everything_and_rebuilds_the_indexes() {
+    let scratch = scratch();
+    let before = read_kept(&scratch.path);
+    let serials = old_index(&scratch.path, BY_SERIAL);
+    let authorizations = old_index(&scratch.path, BY_AUTHORIZATION);
+    assert!(!serials.is_empty() && !authorizations.is_empty());
+
+    let migration = migrated(
+        Store::migrate_with(
+            &scratch.path,
+            "migrator",
+            &MigrateOptions {
+                backup: None,
+                fixed_time: Some("2026-11-29T08:00:00Z".parse().expect("time")),
+            },
+        )
+        .expect("migrate"),
+    );
+    assert_eq!((migration.from, migration.to), (1, SCHEMA_VERSION));
+    assert_eq!(migration.records, before.records.len() as u64);
+    assert_eq!(migration.revisions, before.revisions.len() as u64);
+    assert!(migration.index_entries > 0);
+    assert_eq!(migration.audit_seq, before.audit.len() as u64);
+    assert_eq!(schema_version(&scratch.path), SCHEMA_VERSION);
+
+    // Byte for byte: records, revisions, batches, control lists, plugins; the audit log
+    // only grew by the migration's entry.
+    let mut after = read_kept(&scratch.path);
+    let new_entry = after.audit.pop_last().expect("an audit entry");
+    assert_eq!(after, before);
+
+    let store = Store::open(&scratch.path).expect("a migrated store opens");
+    let log = store.audit_log().expect("audit log");
+    assert_eq!(log.len(), before.audit.len() + 1);
+    let entry = log.last().expect("entry");
+    assert_eq!(new_entry.0, entry.seq);
+    assert_eq!(entry.action, AuditAction::StoreMigrated);
+    assert_eq!(entry.actor, "migrator");
+    assert_eq!(entry.at.to_string(), "2026-11-29T08:00:00Z");
+    assert_eq!(
+        entry.details,
+        serde_json::json!({
+            "from": 1,
+            "to": SCHEMA_VERSION,
+            "records": before.records.len(),
+            "revisions": before.revisions.len(),
+        })
+    );
+    assert_eq!(entry.prev_hash, log[log.len() - 2].hash);
+    for (old, new) in before.audit.values().zip(&log) {
+        let old: interlock_core::audit::AuditEntry =
+            serde_json::from_slice(old).expect("old entry");
+        assert_eq!(&old, new);
+        assert_eq!(old.hash, new.compute_hash());
+    }
+
+    let stats = store.stats().expect("stats");
+    assert_eq!(stats.records, before.records.len() as u64);
+    assert_eq!(stats.revisions, before.revisions.len() as u64);
+    assert_eq!(stats.batches, before.batches.len() as u64);
+    assert_eq!(stats.audit_entries, before.audit.len() as u64 + 1);
+
+    let report = store.verify().expect("verify");
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!(report.entries, before.audit.len() as u64 + 1);
+    assert_eq!(report.revisions, before.revisions.len() as u64);
+    drop(store);
+    let checked = Store::open_checked(&scratch.path).expect("checked open");
+    assert!(checked.verify().expect("verify").is_intact());
+
+    // Every record is still there, at its revision, with every earlier revision.
+    for (id, revision) in &before.records {
+        let id = RecordId(*id);
+        let record = checked.get(id).expect("get").expect("record kept");
+        assert_eq!(record.revision, *revision);
+        assert_eq!(
+            checked.history(id).expect("history").len(),
+            *revision as usize
+        );
+    }
+
+    // The rebuilt indexes find what the old ones found.
+    for (serial, expected) in &serials {
+        let found = checked
+            .query(&Query {
+                serial: Some(serial.clone()),
+                ..Query::default()
+            })
+            .expect("query by serial");
+        assert_eq!(&ids(&found), expected, "serial {serial}");
+    }
+    for (reference, expected) in &authorizations {
+        let found = checked
+            .query(&Query {
+                authorization_ref: Some(reference.clone()),
+                ..Query::default()
+            })
+            .expect("query by authorization");
+        assert_eq!(&ids(&found), expected, "authorization {reference}");
+    }
+    let all = checked.query(&Query::default()).expect("query all");
+    assert_eq!(all.len(), before.records.len());
+    drop(scratch.dir);
+}
+
+#[test]
+fn schema_1_revisions_read_as_model_2() {
+    let scratch = scratch();
+    let before = read_kept(&scratch.path);
+    migrated(Store::migrate(&scratch.path, "migrator").expect("migrate"));
+    let store = Store::open(&scratch.path).expect("open");
+    let mut with_countries = 0;
+    for ((id, revision), bytes) in &before.revisions {
+        let old: serde_json::Value = serde_json::from_slice(bytes).expect("json");
+        let id = RecordId(*id);
+        let record = store
+            .history(id)
+            .expect("history")
+            .into_iter()
+            .find(|r| r.revision == *revision)
+            .expect("revision kept");
+        // The envelope still says which record schema wrote the revision, and its hash is
+        // the one computed then; the draft is read as the current model.
+        assert_eq!(record.schema_version, 1, "written by the previous release");
+        assert_eq!(
+            old["content_hash"].as_str(),
+            Some(record.content_hash.as_str())
+        );
+        let Body::Authorization(licence) = &record.draft.record else {
+            continue;
+        };
+        // Schema 1 had a list per role; model 2 has countries with roles.
+        let mut expected = BTreeSet::new();
+        for (field, role) in [
+            ("destination_countries", CountryRole::Destination),
+            ("origin_countries", CountryRole::Origin),
+            ("transit_countries", CountryRole::EnRoute),
+        ] {
+            for country in old["draft"]["record"][field]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let country = country.as_str().expect("a country code").to_owned();
+                expected.insert((country, format!("{role:?}")));
+            }
+        }
+        let found: BTreeSet<_> = licence
+            .countries
+            .iter()
+            .map(|c| (c.country.clone(), format!("{:?}", c.role)))
+            .collect();
+        assert_eq!(found, expected, "licence {}", licence.reference);
+        if licence
+            .countries
+            .iter()
+            .any(|c| c.role == CountryRole::Destination)
+        {
+            with_countries += 1;
+        }
+    }
+    assert!(
+        with_countries > 0,
+        "the fixture holds licences with destinations"
+    );
+}
+
+#[test]
+fn a_second_migration_is_a_no_op() {
+    let scratch = scratch();
+    migrated(Store::migrate(&scratch.path, "migrator").expect("migrate"));
+    let once = read_kept(&scratch.path);
+    let backup = scratch.dir.path().join("backup.redb");
+    let again = Store::migrate_with(
+        &scratch.path,
+        "migrator",
+        &MigrateOptions {
+            backup: Some(backup.clone()),
+            fixed_time: None,
+        },
+    )
+    .expect("migrate again");
+    assert_eq!(
+        again,
+        MigrateOutcome::AlreadyCurrent {
+            schema_version: SCHEMA_VERSION
+        }
+    );
+    assert_eq!(read_kept(&scratch.path), once);
+    assert!(!backup.exists(), "nothing to migrate, so no copy");
+}
+
+#[test]
+fn the_backup_is_the_unmigrated_store() {
+    let scratch = scratch();
+    let before = read_kept(&scratch.path);
+    let backup = scratch.dir.path().join("before-migration.redb");
+    let migration = migrated(
+        Store::migrate_with(
+            &scratch.path,
+            "migrator",
+            &MigrateOptions {
+                backup: Some(backup.clone()),
+                fixed_time: None,
+            },
+        )
+        .expect("migrate"),
+    );
+    assert_eq!(migration.backup.as_deref(), Some(backup.as_path()));
+    assert_eq!(schema_version(&backup), 1);
+    assert_eq!(read_kept(&backup), before);
+    assert!(matches!(
+        Store::open(&backup),
+        Err(StoreError::NeedsMigration { .. })
+    ));
+    // The copy migrates just as well.
+    migrated(Store::migrate(&backup, "migrator").expect("migrate the copy"));
+}
+
+#[test]
+fn a_backup_never_overwrites_and_its_failure_stops_the_migration() {
+    let scratch = scratch();
+    let existing = scratch.dir.path().join("existing.redb");
+    std::fs::write(&existing, b"keep me").expect("write");
+    let error = Store::migrate_with(
+        &scratch.path,
+        "migrator",
+        &MigrateOptions {
+            backup: Some(existing.clone()),
+            fixed_time: None,
+        },
+    )
+    .expect_err("the backup file exists");
+    assert!(
+        matches!(&error, StoreError::AlreadyExists { path } if *path == existing),
+        "{error:?}"
+    );
+    assert_eq!(std::fs::read(&existing).expect("read"), b"keep me");
+
+    let unwritable = scratch.dir.path().join("no-such-dir/backup.redb");
+    let error = Store::migrate_with(
+        &scratch.path,
+        "migrator",
+        &MigrateOptions {
+            backup: Some(unwritable),
+            fixed_time: None,
+        },
+    )
+    .expect_err("the backup cannot be written");
+    assert!(matches!(error, StoreError::Backup { .. }), "{error:?}");
+    assert_eq!(schema_version(&scratch.path), 1, "nothing was migrated");
+}
+
+#[test]
+fn withholding_works_on_a_migrated_store() {
+    let scratch = scratch();
+    migrated(Store::migrate(&scratch.path, "migrator").expect("migrate"));
+    let store = Store::open(&scratch.path).expect("open");
+    let record = store
+        .query(&Query::default())
+        .expect("query")
+        .into_iter()
+        .next()
+        .expect("a record");
+    let outcome = store
+        .withhold(
+            record.id,
+            interlock_core::store::WithholdRequest {
+                basis: interlock_core::store::WithholdingBasis::NationalSecurity,
+                fields: Vec::new(),
+                reason: "test".to_owned(),
+            },
+            "authority",
+        )
+        .expect("withhold");
+    assert_eq!(outcome.withholding().record, record.id);
+    assert_eq!(store.get(record.id).expect("get"), Some(record));
+    assert!(store.verify().expect("verify").is_intact());
+}
