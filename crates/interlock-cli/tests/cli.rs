@@ -152,7 +152,10 @@ fn query_filters() {
     assert_eq!(count(&["--category", "ML1"]), 1);
     assert_eq!(count(&["--category", "VIII.SA"]), 1);
     assert_eq!(count(&["--category", "ML10"]), 0);
-    assert_eq!(count(&["--from", "2026-03-01", "--to", "2026-12-31"]), 2);
+    // Two records dated in the range, and the Libya embargo, in force since 2011.
+    assert_eq!(count(&["--from", "2026-03-01", "--to", "2026-12-31"]), 3);
+    assert_eq!(count(&["--kind", "embargo", "--from", "2011-02-26"]), 1);
+    assert_eq!(count(&["--kind", "embargo", "--to", "2011-02-25"]), 0);
     assert_eq!(count(&["--party", "albion"]), 2);
     assert_eq!(count(&["--serial", "HKG36004512"]), 2);
 }

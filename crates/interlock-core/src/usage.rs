@@ -167,7 +167,13 @@ mod tests {
     use super::*;
     use crate::model::UsageType::*;
 
-    fn usage(kind: UsageType, declaration: &str, amount: i64, unit: Option<&str>, seq: u64) -> LicenceUsage {
+    fn usage(
+        kind: UsageType,
+        declaration: &str,
+        amount: i64,
+        unit: Option<&str>,
+        seq: u64,
+    ) -> LicenceUsage {
         LicenceUsage {
             authorization_ref: "GBSIEL/2026/0000123/P".into(),
             line_no: 2,
@@ -196,7 +202,10 @@ mod tests {
 
     #[test]
     fn adjusted_replaces_the_key_even_in_the_same_file() {
-        let records = [usage(Original, "D1", 10, None, 1), usage(Adjusted, "D1", 7, None, 2)];
+        let records = [
+            usage(Original, "D1", 10, None, 1),
+            usage(Adjusted, "D1", 7, None, 2),
+        ];
         assert_eq!(line_quantity(&totals(&records, nar)), Decimal::from(7));
     }
 
@@ -213,7 +222,10 @@ mod tests {
 
     #[test]
     fn order_is_customs_order_not_file_order() {
-        let records = [usage(Adjusted, "D1", 7, None, 2), usage(Original, "D1", 10, None, 1)];
+        let records = [
+            usage(Adjusted, "D1", 7, None, 2),
+            usage(Original, "D1", 10, None, 1),
+        ];
         assert_eq!(line_quantity(&totals(&records, nar)), Decimal::from(7));
     }
 

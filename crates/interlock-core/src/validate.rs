@@ -222,7 +222,10 @@ impl Check<'_> {
             self.problem(
                 "record.issue_date",
                 "required",
-                format!("is required for a licence with status {}", a.status.as_str()),
+                format!(
+                    "is required for a licence with status {}",
+                    a.status.as_str()
+                ),
             );
         }
         if a.status == AuthorizationStatus::Applied && a.application_date.is_none() {
@@ -252,7 +255,10 @@ impl Check<'_> {
         self.date_order("record.valid_until", a.valid_from, a.valid_until);
         self.parties("record.parties", &a.parties);
         for (index, country) in a.countries.iter().enumerate() {
-            self.country(&format!("record.countries[{index}].country"), &country.country);
+            self.country(
+                &format!("record.countries[{index}].country"),
+                &country.country,
+            );
         }
         for (index, group) in a.country_groups.iter().enumerate() {
             let field = format!("record.country_groups[{index}]");
@@ -433,7 +439,12 @@ impl Check<'_> {
                     format!("line number {} appears more than once", line.line_no),
                 );
             }
-            self.unitless_quantity(&field, "quantity_used", line.quantity_used, line.unit.as_deref());
+            self.unitless_quantity(
+                &field,
+                "quantity_used",
+                line.quantity_used,
+                line.unit.as_deref(),
+            );
             if let Some(value) = &line.value_used {
                 self.money(&format!("{field}.value_used"), value);
             }
@@ -441,7 +452,13 @@ impl Check<'_> {
     }
 
     /// A quantity whose unit may be left to the licence line it counts against.
-    fn unitless_quantity(&mut self, parent: &str, name: &str, amount: Option<Decimal>, unit: Option<&str>) {
+    fn unitless_quantity(
+        &mut self,
+        parent: &str,
+        name: &str,
+        amount: Option<Decimal>,
+        unit: Option<&str>,
+    ) {
         if let Some(amount) = amount {
             self.non_negative(&format!("{parent}.{name}"), amount);
         }
@@ -451,7 +468,9 @@ impl Check<'_> {
             self.problem(
                 format!("{parent}.unit"),
                 "unknown-unit",
-                format!("`{unit}` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)"),
+                format!(
+                    "`{unit}` is not a known UN/ECE Recommendation 20 unit code (e.g. NAR, KGM)"
+                ),
             );
         }
     }
@@ -465,7 +484,9 @@ impl Check<'_> {
             self.problem(
                 format!("{field}.code"),
                 "unknown-country",
-                format!("`{code}` is neither an ISO 3166-1 alpha-2 code nor a former code of ISO 3166-3"),
+                format!(
+                    "`{code}` is neither an ISO 3166-1 alpha-2 code nor a former code of ISO 3166-3"
+                ),
             );
         }
     }
@@ -482,15 +503,27 @@ impl Check<'_> {
         if let Some(year) = t.order_year
             && !plausible(year)
         {
-            self.problem("record.order_year", "year", format!("{year} is not a plausible year"));
+            self.problem(
+                "record.order_year",
+                "year",
+                format!("{year} is not a plausible year"),
+            );
         }
         let mut seen = HashSet::new();
         for (index, delivery) in t.deliveries.iter().enumerate() {
             let field = format!("record.deliveries[{index}].year");
             if !plausible(delivery.year) {
-                self.problem(&field, "year", format!("{} is not a plausible year", delivery.year));
+                self.problem(
+                    &field,
+                    "year",
+                    format!("{} is not a plausible year", delivery.year),
+                );
             } else if !seen.insert(delivery.year) {
-                self.problem(&field, "duplicate-year", format!("{} appears more than once", delivery.year));
+                self.problem(
+                    &field,
+                    "duplicate-year",
+                    format!("{} appears more than once", delivery.year),
+                );
             }
         }
         if t.year().is_none() {
@@ -790,5 +823,7 @@ fn is_eori(value: &str) -> bool {
     let (country, rest) = value.split_at_checked(2).unwrap_or(("", ""));
     reference::is_country(country)
         && (1..=15).contains(&rest.len())
-        && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }

@@ -138,7 +138,9 @@ fn a_status_change_for_an_unknown_licence_is_refused_by_line_and_writes_nothing(
     );
     assert_eq!(
         problems,
-        ["run1:2: record.reference: status change (revoke) for licence `GB/9` of agency `licensing`, which the store does not hold: import the licence first"]
+        [
+            "run1:2: record.reference: status change (revoke) for licence `GB/9` of agency `licensing`, which the store does not hold: import the licence first"
+        ]
     );
     let after = fx.store.stats().expect("stats");
     assert_eq!((after.records, after.revisions), (0, 0));
@@ -148,7 +150,8 @@ fn a_status_change_for_an_unknown_licence_is_refused_by_line_and_writes_nothing(
 #[test]
 fn an_older_message_never_overwrites_newer_data() {
     let fx = Fixture::new();
-    fx.import("run5", &[licence("GB/1", 5, 10)]).expect("imports");
+    fx.import("run5", &[licence("GB/1", 5, 10)])
+        .expect("imports");
     let problems = fx.refused(
         "run4",
         &[
@@ -159,20 +162,32 @@ fn an_older_message_never_overwrites_newer_data() {
     let expected_tail = "is older than the one the store already applied (SPIRE>CHIEF licenceData run 5); an older message never overwrites newer data, so import the files in the order they were sent";
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(
-        problems[0].starts_with("run4:1: record.message: licence `GB/1`: this message (SPIRE>CHIEF licenceData run 4)")
-            && problems[0].ends_with(expected_tail),
+        problems[0].starts_with(
+            "run4:1: record.message: licence `GB/1`: this message (SPIRE>CHIEF licenceData run 4)"
+        ) && problems[0].ends_with(expected_tail),
         "{}",
         problems[0]
     );
-    assert!(problems[1].starts_with("run4:2: record.message:"), "{}", problems[1]);
-    assert_eq!(fx.licence("GB/1").lines[0].quantity.as_ref().map(|q| q.amount), Some(10.into()));
+    assert!(
+        problems[1].starts_with("run4:2: record.message:"),
+        "{}",
+        problems[1]
+    );
+    assert_eq!(
+        fx.licence("GB/1").lines[0]
+            .quantity
+            .as_ref()
+            .map(|q| q.amount),
+        Some(10.into())
+    );
     assert_eq!(fx.revisions("GB/1"), 1);
 }
 
 #[test]
 fn a_replacement_keeps_the_status_history_of_earlier_revisions() {
     let fx = Fixture::new();
-    fx.import("run1", &[licence("GB/1", 1, 10)]).expect("imports");
+    fx.import("run1", &[licence("GB/1", 1, 10)])
+        .expect("imports");
     fx.import("run2", &[status_change("GB/1", 2, "suspend", "2026-03-01")])
         .expect("imports");
     let replacement = licence("GB/1", 3, 12).replace(
@@ -188,26 +203,37 @@ fn a_replacement_keeps_the_status_history_of_earlier_revisions() {
         .collect();
     assert_eq!(
         actions,
-        [LicenceAction::Issue, LicenceAction::Suspend, LicenceAction::Amend]
+        [
+            LicenceAction::Issue,
+            LicenceAction::Suspend,
+            LicenceAction::Amend
+        ]
     );
 }
 
 #[test]
 fn a_repeated_status_change_is_a_no_op() {
     let fx = Fixture::new();
-    fx.import("run1", &[licence("GB/1", 1, 10)]).expect("imports");
+    fx.import("run1", &[licence("GB/1", 1, 10)])
+        .expect("imports");
     fx.import("run2", &[status_change("GB/1", 2, "cancel", "2026-06-01")])
         .expect("imports");
     // The same message again, in another file (e.g. a resend with a new header).
     let again = fx
         .import(
             "run2-resent",
-            &[status_change("GB/1", 2, "cancel", "2026-06-01"), String::new()],
+            &[
+                status_change("GB/1", 2, "cancel", "2026-06-01"),
+                String::new(),
+            ],
         )
         .expect("imports");
     match again {
         ImportOutcome::Imported(summary) => {
-            assert_eq!((summary.created, summary.revised, summary.unchanged), (0, 0, 1))
+            assert_eq!(
+                (summary.created, summary.revised, summary.unchanged),
+                (0, 0, 1)
+            )
         }
         other => panic!("expected an import, got {other:?}"),
     }
@@ -271,8 +297,7 @@ fn the_shipped_record_fixtures_import() {
         let name = format!("national-control-list-{version}.toml");
         let text = std::fs::read_to_string(root.join("fixtures/control-list").join(&name))
             .expect("control list");
-        let list =
-            interlock_core::control_list::ControlList::from_toml_str(&text).expect("parses");
+        let list = interlock_core::control_list::ControlList::from_toml_str(&text).expect("parses");
         let source = interlock_core::store::SourceFile {
             name,
             sha256: interlock_core::model::sha256_hex(text.as_bytes()),

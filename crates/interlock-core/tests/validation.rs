@@ -130,7 +130,10 @@ fn open_licences_need_no_consignee_or_limits() {
     // An open import licence covers any origin; a standard one must name it.
     let open_import = open
         .replace(r#""direction":"export""#, r#""direction":"import""#)
-        .replace(r#""countries":[{"country":"DE","role":"destination"}],"#, "");
+        .replace(
+            r#""countries":[{"country":"DE","role":"destination"}],"#,
+            "",
+        );
     check(&draft("licensing", &open_import), &[]);
     assert_eq!(
         problems(&draft(
@@ -326,7 +329,10 @@ fn denials_and_embargoes() {
         ],
     );
     let listed = embargo
-        .replace(r#""scope":"all_arms""#, r#""scope":"listed","att_scopes":["VIII.SA","IX"]"#)
+        .replace(
+            r#""scope":"all_arms""#,
+            r#""scope":"listed","att_scopes":["VIII.SA","IX"]"#,
+        )
         .replace(r#""target_country":"LY","#, "");
     check(
         &draft("licensing", &listed),
@@ -342,7 +348,9 @@ fn parties_carry_checked_identifiers() {
     let case = r#"{"kind":"police_case","case_ref":"C-1","police_agency":"MPS","date":"2026-05-03","event":"seizure","items":[{"make":"Glock","serial":"A1"}],"parties":[{"role":"suspect","name":"Acme Ltd","party_type":"company","identifiers":[{"scheme":"eori","value":"GB123456789000"},{"scheme":"eori","value":"123"}]}]}"#;
     check(
         &draft("police", case),
-        &["record.parties[0].identifiers[1].value: `123` is not an EORI number (a country code and up to 15 letters or digits, e.g. GB123456789000)"],
+        &[
+            "record.parties[0].identifiers[1].value: `123` is not an EORI number (a country code and up to 15 letters or digits, e.g. GB123456789000)",
+        ],
     );
 }
 
@@ -354,7 +362,10 @@ fn licence_usage_and_customs_status() {
         &draft(
             "customs",
             &usage
-                .replace(r#""usage_type":"original""#, r#""usage_type":"message_only""#)
+                .replace(
+                    r#""usage_type":"original""#,
+                    r#""usage_type":"message_only""#,
+                )
                 .replace(r#""line_no":1"#, r#""line_no":0"#),
         ),
         &[

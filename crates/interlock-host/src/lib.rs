@@ -26,6 +26,7 @@ mod limits;
 mod since_v1_0;
 mod since_v1_1;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,6 +79,13 @@ pub enum HostError {
     },
     #[error("plugin engine: {0}")]
     Engine(String),
+    /// An `--option` the plugin does not declare.
+    #[error("plugin {plugin} has no option `{option}`; {known}")]
+    UnknownOption {
+        plugin: String,
+        option: String,
+        known: String,
+    },
     #[error(transparent)]
     Import(#[from] ImportError),
 }
@@ -534,6 +542,7 @@ impl PluginHost {
         &self,
         plugin: &LoadedPlugin,
         path: &Path,
+        options: &[(String, String)],
         limits: &Limits,
         mut sink: impl FnMut(Vec<Incoming>, Vec<Diagnostic>) -> Result<(), E>,
         mut progress: impl FnMut(u64),
@@ -546,7 +555,7 @@ impl PluginHost {
             plugin,
             &path.display().to_string(),
             file,
-            &[],
+            options,
             limits,
             &mut |records, diagnostics| sink(records, diagnostics).map_err(Into::into),
             &mut progress,
@@ -856,10 +865,37 @@ fn panicked(message: &str) -> String {
     }
 }
 
+/// Refuses options the plugin does not declare, naming the option and the ones it has. A
+/// 1.0 plugin cannot declare options, so its options are passed on unchecked.
+pub fn check_options(
+    info: &PluginInfo,
+    options: &BTreeMap<String, String>,
+) -> Result<(), HostError> {
+    if info.interface_version.starts_with("1.0.") {
+        return Ok(());
+    }
+    for option in options.keys() {
+        if !info.options.iter().any(|declared| &declared.name == option) {
+            let names: Vec<&str> = info.options.iter().map(|o| o.name.as_str()).collect();
+            return Err(HostError::UnknownOption {
+                plugin: format!("{}@{}", info.name, info.version),
+                option: option.clone(),
+                known: if names.is_empty() {
+                    "it declares none".to_owned()
+                } else {
+                    format!("it declares {}", names.join(", "))
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Imports one file through a plugin: hash it, skip it if this plugin imported these bytes
-/// before, otherwise translate it into one import transaction. `name`/`version` are the
-/// plugin's registration. If the plugin traps or errs, the import is dropped uncommitted:
-/// nothing is written.
+/// with these options before, otherwise translate it into one import transaction.
+/// `name`/`version` are the plugin's registration; `options` the record manager's, checked
+/// beforehand with [`check_options`]. If the plugin traps or errs, the import is dropped
+/// uncommitted: nothing is written.
 #[allow(clippy::too_many_arguments)]
 pub fn import_file(
     host: &PluginHost,
@@ -867,6 +903,7 @@ pub fn import_file(
     plugin: &LoadedPlugin,
     name: &str,
     version: &str,
+    options: &BTreeMap<String, String>,
     path: &Path,
     actor: &str,
     limits: &Limits,
@@ -887,7 +924,12 @@ pub fn import_file(
         name: name.to_owned(),
         version: version.to_owned(),
         wasm_sha256: plugin.wasm_sha256.clone(),
+        options: options.clone(),
     };
+    let options: Vec<(String, String)> = options
+        .iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
     let mut import = match store.begin_import(source, adapter, actor)? {
         BeginImport::AlreadyImported(batch) => return Ok(ImportOutcome::AlreadyImported(batch)),
         BeginImport::Ready(import) => import,
@@ -895,6 +937,7 @@ pub fn import_file(
     let stats = host.translate_file(
         plugin,
         path,
+        &options,
         limits,
         |records, diagnostics| {
             for diagnostic in diagnostics {

@@ -47,6 +47,7 @@ fn a_1_0_plugin_translates_into_the_current_model() {
     host.translate_file(
         &plugin,
         &fixture(),
+        &[],
         &Limits::default(),
         |r, d| {
             records.extend(r);
@@ -117,6 +118,7 @@ fn a_1_0_plugin_imports_into_a_store() {
         &plugin,
         "customs-csv",
         "0.1.0",
+        &Default::default(),
         &fixture(),
         "tester",
         &Limits::default(),

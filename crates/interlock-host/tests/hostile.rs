@@ -99,6 +99,7 @@ impl Setup {
             &self.plugin,
             "hostile",
             "1.0.0",
+            &Default::default(),
             &file,
             "tester",
             limits,
@@ -453,6 +454,7 @@ fn translate_lines(
         .translate_file(
             plugin,
             path,
+            &[],
             limits,
             |records, diagnostics| {
                 for record in records {
@@ -524,4 +526,68 @@ fn values_the_host_cannot_parse_become_diagnostics_with_line_and_field() {
         ]
     );
     assert_eq!(stats.records, 3);
+}
+
+// Options: checked against what the plugin declares, kept in provenance, part of the
+// idempotence key.
+
+#[test]
+fn an_undeclared_option_is_refused_naming_it_and_the_declared_ones() {
+    let host = PluginHost::new(None).expect("host");
+    let info = host
+        .inspect(hostile_component(), "hostile")
+        .expect("inspect");
+    let options = [("currency".to_owned(), "EUR".to_owned())].into();
+    let error = interlock_host::check_options(&info, &options).expect_err("undeclared");
+    assert_eq!(
+        error.to_string(),
+        "plugin hostile@1.0.0 has no option `currency`; it declares mode"
+    );
+    let declared = [("mode".to_owned(), "fine".to_owned())].into();
+    interlock_host::check_options(&info, &declared).expect("declared option");
+}
+
+#[test]
+fn options_are_provenance_and_another_set_is_another_import() {
+    let setup = setup();
+    let file = setup.dir.join("fine.txt");
+    std::fs::write(&file, "fine").expect("write input");
+    let import = |options: &[(&str, &str)]| {
+        let options = options
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        import_file(
+            &setup.host,
+            &setup.store,
+            &setup.plugin,
+            "hostile",
+            "1.0.0",
+            &options,
+            &file,
+            "tester",
+            &Limits::default(),
+            &mut |_| {},
+        )
+        .expect("imports")
+    };
+    assert!(matches!(import(&[]), ImportOutcome::Imported(_)));
+    let ImportOutcome::Imported(summary) = import(&[("mode", "fine")]) else {
+        panic!("the same file with other options is another import");
+    };
+    assert!(matches!(
+        import(&[("mode", "fine")]),
+        ImportOutcome::AlreadyImported(_)
+    ));
+    let batch = setup
+        .store
+        .batch(summary.batch)
+        .expect("read")
+        .expect("batch");
+    match batch.adapter {
+        interlock_core::model::Adapter::Plugin { options, .. } => {
+            assert_eq!(options.get("mode").map(String::as_str), Some("fine"))
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -29,8 +29,23 @@ pub struct PluginImportArgs {
     /// Agency files in the plugin's format.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// An option for the plugin, e.g. `--option currency=EUR` (repeatable; `interlock
+    /// plugin inspect NAME` lists the options a plugin declares). The options are kept in
+    /// each record's provenance, and the same file imported with other options is another
+    /// import.
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub options: Vec<(String, String)>,
     #[command(flatten)]
     pub output: ImportOutputArgs,
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(Args)]

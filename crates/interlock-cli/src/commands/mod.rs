@@ -17,6 +17,8 @@ use interlock_core::store::{Store, StoreError};
 
 /// Exit codes, documented in `interlock --help`.
 pub const EXIT_REFUSED: u8 = 1;
+/// Bad arguments: the same code clap uses for its own usage errors.
+pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_NOT_FOUND: u8 = 3;
 pub const EXIT_INTEGRITY: u8 = 4;
 pub const EXIT_FAILURE: u8 = 5;

@@ -8,7 +8,9 @@ use interlock_core::store::{InstallOutcome, PluginRecord, Store};
 use interlock_host::{HostError, Limits, PluginHost};
 
 use super::import::{PluginImportArgs, Reporter, progress_bar};
-use super::{Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, Failure, print_json, read_input};
+use super::{
+    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json, read_input,
+};
 use crate::output::{print_table, table};
 
 #[derive(Subcommand)]
@@ -45,6 +47,7 @@ fn host_for(context: &Context) -> Result<PluginHost, Failure> {
 fn host_failure(error: HostError) -> Failure {
     let code = match &error {
         HostError::Rejected { .. } => EXIT_REFUSED,
+        HostError::UnknownOption { .. } => EXIT_USAGE,
         HostError::Import(interlock_core::store::ImportError::Invalid { .. }) => EXIT_REFUSED,
         _ => EXIT_FAILURE,
     };
@@ -209,9 +212,14 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
         )
     })?;
     let host = host_for(context)?;
-    let loaded = host
-        .load(&wasm, &format!("{}@{}", plugin.name, plugin.version))
-        .map_err(host_failure)?;
+    let label = format!("{}@{}", plugin.name, plugin.version);
+    let options: std::collections::BTreeMap<String, String> =
+        args.options.iter().cloned().collect();
+    if !options.is_empty() {
+        let info = host.inspect(&wasm, &label).map_err(host_failure)?;
+        interlock_host::check_options(&info, &options).map_err(host_failure)?;
+    }
+    let loaded = host.load(&wasm, &label).map_err(host_failure)?;
     let mut reporter = Reporter::new(&args.output)?;
     for path in &args.files {
         let bar = progress_bar(path, args.output.json);
@@ -222,6 +230,7 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
             &loaded,
             &plugin.name,
             &plugin.version,
+            &options,
             path,
             &context.actor,
             &limits,

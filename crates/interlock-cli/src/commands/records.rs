@@ -205,7 +205,13 @@ fn print_record(
             name,
             version,
             wasm_sha256,
-        } => println!("adapter      plugin {name}@{version} (wasm sha256:{wasm_sha256})"),
+            options,
+        } => {
+            println!("adapter      plugin {name}@{version} (wasm sha256:{wasm_sha256})");
+            for (key, value) in options {
+                println!("option       {key}={value}");
+            }
+        }
     }
     println!("batch        {}", p.batch);
     println!("content hash sha256:{}", record.content_hash);

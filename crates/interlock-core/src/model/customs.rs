@@ -54,26 +54,34 @@ pub enum ClassificationBasis {
 pub struct CustomsDeclaration {
     /// MRN, URC or the national declaration number.
     pub declaration_ref: String,
+    /// The item (line) number on the declaration, from 1.
     pub item_no: u32,
+    /// Export, import, transit or re-export.
     pub procedure: CustomsProcedure,
     /// Absent when the source does not say (CHIEF usage data carries no office).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs_office: Option<String>,
     /// The declaration's acceptance date.
     pub date: Date,
+    /// Where the declaration stands in customs' process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeclarationStatus>,
     /// The day the goods left (exports), where customs confirmed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_date: Option<Date>,
+    /// Permanent or temporary; ATT reports count permanent moves only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub movement: Option<Movement>,
+    /// Exporter, importer, declarant, consignee, ...
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
+    /// ISO 3166-1 alpha-2; an import needs it or the country of origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_of_dispatch: Option<String>,
+    /// ISO 3166-1 alpha-2; required for exports, re-exports and transit that cite no licence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_of_destination: Option<String>,
+    /// ISO 3166-1 alpha-2, where the goods were made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_of_origin: Option<String>,
     /// HS 2022 code: a 4-digit heading or 6-digit subheading (national extensions allowed
@@ -83,9 +91,12 @@ pub struct CustomsDeclaration {
     /// National control list entry of the goods, declared or assessed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_entry: Option<String>,
+    /// Whether the control entry is as declared or as assessed by an officer; needs `control_entry`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_entry_basis: Option<ClassificationBasis>,
+    /// The goods in words, as declared.
     pub description: String,
+    /// The quantity declared (supplementary units where the tariff asks for them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Quantity>,
     /// The invoice value, in the invoice currency.
@@ -94,8 +105,10 @@ pub struct CustomsDeclaration {
     /// The statistical value in the State's national currency (SAD box 46).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistical_value: Option<Money>,
+    /// Serial numbers of the items, where declared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serial_numbers: Vec<String>,
+    /// Licences and other documents the item cites.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attached_documents: Vec<AttachedDocument>,
 }
@@ -108,11 +121,15 @@ pub struct AttachedDocument {
     /// Document type code as the customs system has it (e.g. `X002`, `LIC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The licence reference as cited.
     pub authorization_ref: String,
+    /// The licence line cited, from 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_no: Option<u32>,
+    /// The quantity the item deducts from the licence line, as the declaration states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_written_off: Option<Quantity>,
+    /// The value the item deducts from the licence line, as the declaration states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_written_off: Option<Money>,
 }

@@ -130,6 +130,7 @@ impl LicenceAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusEvent {
+    /// What happened; the licence is in `action`'s resulting status afterwards.
     pub action: LicenceAction,
     /// The day the change takes effect (not the day the message was sent).
     pub effective: Date,
@@ -152,8 +153,10 @@ pub struct StatusEvent {
 pub struct MessageOrder {
     /// The system and message stream, e.g. `SPIRE>CHIEF licenceData`.
     pub source: String,
+    /// The file's run (sequence) number in its stream, e.g. CHIEF's fileHeader run number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<u64>,
+    /// When the sending system created the message (local date-time, `YYYY-MM-DDTHH:MM:SS`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<jiff::civil::DateTime>,
 }
@@ -194,6 +197,7 @@ pub enum CountryRole {
 pub struct LicenceCountry {
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// Destination, origin or en route.
     pub role: CountryRole,
     /// The licence forbids this country in this role (CHIEF `use` P/R: prohibited).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -205,10 +209,14 @@ pub struct LicenceCountry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountryGroup {
+    /// The group's name or code in the licensing system (e.g. CHIEF `G012`).
     pub name: String,
+    /// Destination, origin or en route.
     pub role: CountryRole,
+    /// The licence forbids the group's countries in this role.
     #[serde(default, skip_serializing_if = "is_false")]
     pub prohibited: bool,
+    /// Member countries (ISO 3166-1 alpha-2), where the source lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub countries: Vec<String>,
 }
@@ -220,6 +228,7 @@ pub struct CountryGroup {
 pub struct Authorization {
     /// The licence reference, kept across amendments and replacements.
     pub reference: String,
+    /// Export, import, transit, transshipment or brokering.
     pub direction: Direction,
     /// The current status. When `status_history` is not empty, its last event's result.
     pub status: AuthorizationStatus,
@@ -227,24 +236,33 @@ pub struct Authorization {
     /// consignee; the goods and destinations bound it.
     #[serde(default, skip_serializing_if = "is_false")]
     pub open: bool,
+    /// The licensing authority that decided (e.g. `Export Control Joint Unit`).
     pub issuing_authority: String,
+    /// The day the application was received; required for an application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_date: Option<Date>,
+    /// The day the licence was issued (or the refusal decided); required once issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_date: Option<Date>,
+    /// First day the licence may be used (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<Date>,
+    /// Last day the licence may be used (inclusive); not before `valid_from`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Date>,
+    /// Exporter, consignee, end user, broker, ...; an export licence that is not open needs a consignee or end user, a brokering licence a broker.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
     /// Countries by role, allowed or prohibited.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub countries: Vec<LicenceCountry>,
+    /// Country groups by name, allowed or prohibited per role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub country_groups: Vec<CountryGroup>,
+    /// The stated end use, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_use: Option<String>,
+    /// The end-user certificate the licence relies on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub euc_reference: Option<String>,
     /// Provisos and restrictions, as worded by the authority.
@@ -263,6 +281,7 @@ pub struct Authorization {
     /// The message this version of the licence came from, for ordering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageOrder>,
+    /// The licence lines; an issued licence has at least one, numbered uniquely from 1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<AuthorizationLine>,
 }
@@ -306,11 +325,14 @@ pub enum ControlledBy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizationLine {
+    /// The line number, from 1, unique on the licence.
     pub line_no: u32,
+    /// The goods in words, as on the licence.
     pub description: String,
     /// Id of a national control list entry, e.g. `ML1.a`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_entry: Option<String>,
+    /// HS 2022 code of the goods (4 or 6 digits, national 8 or 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hs_code: Option<String>,
     /// What the line limits. Absent: the quantity and value given, if any, are the limits.
@@ -319,12 +341,16 @@ pub struct AuthorizationLine {
     /// The quantity allowed, in the unit as issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Quantity>,
+    /// The value allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Money>,
+    /// The manufacturer, where the licence names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub make: Option<String>,
+    /// The model, where the licence names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Serial numbers of the items on the line, as marked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub serial_numbers: Vec<String>,
     /// `serial_numbers` lists every item on the line (not a sample).
@@ -353,7 +379,9 @@ impl AuthorizationLine {
 pub struct StatusChange {
     /// The licence reference, as on the licence.
     pub reference: String,
+    /// The change: action, effective date, reason, source.
     pub event: StatusEvent,
+    /// Where the message stands in its source's sequence (see the ordering rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageOrder>,
 }
@@ -389,13 +417,16 @@ pub struct UsageKey {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceUsage {
+    /// The licence written off against.
     pub authorization_ref: String,
+    /// The licence line written off against, from 1.
     pub line_no: u32,
     /// The declaration (entry) reference: MRN, CHIEF entry reference.
     pub declaration_ref: String,
     /// The part of the declaration, where the source splits it (CHIEF's part/item code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration_part: Option<String>,
+    /// What the amounts mean: original, late original, adjusted, contra, message only.
     pub usage_type: UsageType,
     /// The day of the write-off (CHIEF usage date).
     pub date: Date,
@@ -406,11 +437,13 @@ pub struct LicenceUsage {
     /// against, as CHIEF usage data (which carries no unit) means it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The value written off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Money>,
     /// The customs message, where present (CHIEF usage message code and text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs_message_code: Option<String>,
+    /// The text of the customs message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs_message_text: Option<String>,
     /// Position in the customs message stream: later usage for the same key wins.
@@ -453,10 +486,13 @@ pub enum CustomsLicenceState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomsLicenceStatus {
+    /// The licence customs reports on.
     pub authorization_ref: String,
     /// The day the customs system reported this.
     pub as_of: Date,
+    /// The licence's status in the customs system.
     pub status: CustomsLicenceState,
+    /// Customs' running totals per line; line numbers unique.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<ReportedLineTotal>,
     /// The customs transaction reference of the report (CHIEF `LU04148/00001`).
@@ -468,6 +504,7 @@ pub struct CustomsLicenceStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedLineTotal {
+    /// The licence line.
     pub line_no: u32,
     /// The quantity written off so far, in `unit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -475,6 +512,7 @@ pub struct ReportedLineTotal {
     /// UN/ECE Rec 20 unit of `quantity_used`; absent: the licence line's unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The value written off so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_used: Option<Money>,
 }

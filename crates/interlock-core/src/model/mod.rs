@@ -10,6 +10,7 @@
 //! Field names follow ATT Art. 12, the UN Firearms Protocol Art. 7/8/10, UK LITE's data
 //! model and ASYCUDA's SAD; see `docs/domain.md` in the shared notes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::civil::Date;
@@ -26,14 +27,13 @@ mod screening;
 pub mod v1;
 
 pub use customs::{
-    AttachedDocument, ClassificationBasis, CustomsDeclaration, CustomsProcedure,
-    DeclarationStatus, Movement,
+    AttachedDocument, ClassificationBasis, CustomsDeclaration, CustomsProcedure, DeclarationStatus,
+    Movement,
 };
 pub use licensing::{
-    Authorization, AuthorizationLine, AuthorizationStatus, ControlledBy, CountryGroup,
-    CountryRole, CustomsLicenceState, CustomsLicenceStatus, Direction, LicenceAction,
-    LicenceCountry, LicenceUsage, MessageOrder, ReportedLineTotal, StatusChange, StatusEvent,
-    UsageKey, UsageType,
+    Authorization, AuthorizationLine, AuthorizationStatus, ControlledBy, CountryGroup, CountryRole,
+    CustomsLicenceState, CustomsLicenceStatus, Direction, LicenceAction, LicenceCountry,
+    LicenceUsage, MessageOrder, ReportedLineTotal, StatusChange, StatusEvent, UsageKey, UsageType,
 };
 pub use party::{
     IdentifierScheme, Party, PartyIdentifier, PartyRole, PartyType, normalize_party_name,
@@ -140,6 +140,7 @@ pub struct Draft {
     /// is the reporting authority's decision, kept as a separate withholding annotation.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sensitive: bool,
+    /// The record itself, tagged by `kind`.
     pub record: Body,
 }
 
@@ -279,9 +280,7 @@ impl Body {
             Body::Embargo(e) => Some(e.start),
             Body::LicenceUsage(u) => Some(u.date),
             Body::CustomsLicenceStatus(s) => Some(s.as_of),
-            Body::ReportedTransfer(t) => t
-                .year()
-                .and_then(|year| Date::new(year, 1, 1).ok()),
+            Body::ReportedTransfer(t) => t.year().and_then(|year| Date::new(year, 1, 1).ok()),
         }
     }
 }
@@ -295,7 +294,9 @@ impl Body {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quantity {
+    /// The number of units, a non-negative decimal.
     pub amount: Decimal,
+    /// UN/ECE Recommendation 20 code, e.g. `NAR` (number of articles), `KGM`.
     pub unit: String,
 }
 
@@ -303,7 +304,9 @@ pub struct Quantity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
+    /// A non-negative decimal in `currency`.
     pub amount: Decimal,
+    /// ISO 4217 code, e.g. `GBP`.
     pub currency: String,
 }
 
@@ -338,6 +341,10 @@ pub enum Adapter {
         name: String,
         version: String,
         wasm_sha256: String,
+        /// The options the record manager gave (`--option key=value`): the same file read
+        /// with other options is another import.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        options: BTreeMap<String, String>,
     },
 }
 
@@ -348,8 +355,19 @@ impl Adapter {
         match self {
             Adapter::JsonLines => "jsonl".to_owned(),
             Adapter::Plugin {
-                name, wasm_sha256, ..
-            } => format!("plugin:{name}:{wasm_sha256}"),
+                name,
+                wasm_sha256,
+                options,
+                ..
+            } => {
+                let mut key = format!("plugin:{name}:{wasm_sha256}");
+                if !options.is_empty() {
+                    // JSON of a sorted map: unambiguous whatever the keys and values hold.
+                    key.push(':');
+                    key.push_str(&serde_json::to_string(options).unwrap_or_default());
+                }
+                key
+            }
         }
     }
 }
@@ -358,7 +376,18 @@ impl fmt::Display for Adapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Adapter::JsonLines => f.write_str("json-lines"),
-            Adapter::Plugin { name, version, .. } => write!(f, "{name}@{version}"),
+            Adapter::Plugin {
+                name,
+                version,
+                options,
+                ..
+            } => {
+                write!(f, "{name}@{version}")?;
+                for (key, value) in options {
+                    write!(f, " {key}={value}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

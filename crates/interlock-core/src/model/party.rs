@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
+    /// What the party is to this record (exporter, consignee, end user, ...).
     pub role: PartyRole,
     /// The name exactly as the source gives it. Compare names only through
     /// [`normalize_party_name`].
@@ -14,6 +15,7 @@ pub struct Party {
     /// Government body, company or individual, where the source says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party_type: Option<PartyType>,
+    /// The postal address as one text, as the source gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// ISO 3166-1 alpha-2.
@@ -69,7 +71,9 @@ pub enum PartyType {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartyIdentifier {
+    /// Which register the identifier belongs to; an `eori` must look like one.
     pub scheme: IdentifierScheme,
+    /// The identifier exactly as issued.
     pub value: String,
 }
 
@@ -90,10 +94,46 @@ pub enum IdentifierScheme {
 /// `Acme` are the same party for screening. Matched as whole words after punctuation is
 /// removed and dotted abbreviations are joined (`S.A.C.` → `sac`).
 const LEGAL_FORMS: &[&str] = &[
-    "ab", "ag", "as", "asa", "bhd", "bv", "co", "company", "corp", "corporation", "cv", "gmbh",
-    "inc", "incorporated", "jsc", "kg", "kk", "limited", "llc", "llp", "lp", "ltd", "nv", "oao",
-    "ooo", "oy", "pao", "pjsc", "plc", "pte", "pty", "sa", "sac", "sarl", "sas", "sdn", "spa",
-    "sl", "srl", "zao",
+    "ab",
+    "ag",
+    "as",
+    "asa",
+    "bhd",
+    "bv",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "cv",
+    "gmbh",
+    "inc",
+    "incorporated",
+    "jsc",
+    "kg",
+    "kk",
+    "limited",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "nv",
+    "oao",
+    "ooo",
+    "oy",
+    "pao",
+    "pjsc",
+    "plc",
+    "pte",
+    "pty",
+    "sa",
+    "sac",
+    "sarl",
+    "sas",
+    "sdn",
+    "spa",
+    "sl",
+    "srl",
+    "zao",
 ];
 
 /// The one normalization for matching party names (denial screening, cross-checks,

@@ -23,6 +23,7 @@ pub enum ReportingSourceKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportingSource {
+    /// ATT report, UN Register report, public register or other.
     pub kind: ReportingSourceKind,
     /// `SIPRI Arms Transfers Database`, `ATT annual report of DE`.
     pub name: String,
@@ -41,7 +42,9 @@ pub struct ReportingSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Counterpart {
+    /// The name exactly as the source gives it.
     pub name: String,
+    /// ISO 3166-1 alpha-2, or a former code of ISO 3166-3 for a State that no longer exists; absent for non-State entities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
@@ -50,6 +53,7 @@ pub struct Counterpart {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearlyDelivery {
+    /// The year of delivery.
     pub year: i16,
     /// Items delivered in that year, where the source splits the total by year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,20 +65,28 @@ pub struct YearlyDelivery {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedTransfer {
+    /// Who reported it.
     pub source: ReportingSource,
+    /// The supplier as the source names it.
     pub supplier: Counterpart,
+    /// The recipient as the source names it.
     pub recipient: Counterpart,
+    /// The year of the order (a plausible year).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_year: Option<i16>,
+    /// The source marks the order year as uncertain.
     #[serde(default, skip_serializing_if = "is_false")]
     pub order_year_uncertain: bool,
+    /// Items ordered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_ordered: Option<u64>,
+    /// The source marks the number ordered as uncertain.
     #[serde(default, skip_serializing_if = "is_false")]
     pub number_ordered_uncertain: bool,
     /// Total delivered, where the source gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_delivered: Option<u64>,
+    /// The source marks the number delivered as uncertain.
     #[serde(default, skip_serializing_if = "is_false")]
     pub number_delivered_uncertain: bool,
     /// The years of delivery, oldest first.
@@ -92,6 +104,7 @@ pub struct ReportedTransfer {
     /// A value where the source gives one in money (not SIPRI's TIV, which is no currency).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Money>,
+    /// The source's comments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
 }

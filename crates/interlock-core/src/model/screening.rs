@@ -74,7 +74,9 @@ pub enum Criterion {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Denial {
+    /// The denial notification's reference.
     pub reference: String,
+    /// The State that denied, ISO 3166-1 alpha-2.
     pub notifying_country: String,
     /// The regime the denial was notified under (`EU`, `Wassenaar Arrangement`,
     /// `national`), where known.
@@ -84,20 +86,27 @@ pub struct Denial {
     pub date: Date,
     /// The reason in words.
     pub reason: String,
+    /// The criteria the denial rests on (codes such as `att-7.4`, `eucp-7`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<Criterion>,
+    /// Control entries of the denied goods, checked against the list in force on the denial's date.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub control_entries: Vec<String>,
+    /// The denied goods in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_description: Option<String>,
+    /// The end use applied for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_use: Option<String>,
+    /// The destination applied for, ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_country: Option<String>,
+    /// The consignees, end users or brokers denied; at least one. Matched by normalized name and country.
     pub entities: Vec<Party>,
     /// The denial was withdrawn; `revoked_on` says when, where known.
     #[serde(default, skip_serializing_if = "super::is_false")]
     pub revoked: bool,
+    /// The day the denial was withdrawn; needs `revoked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_on: Option<Date>,
     /// The last day the denial applies (EU denials lapse after three years).
@@ -163,12 +172,15 @@ impl EmbargoDirection {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmbargoExemption {
+    /// What the exemption allows, in the instrument's words.
     pub description: String,
     /// Who may receive goods under the exemption (a mission, a government), if limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary: Option<String>,
+    /// First day the exemption applies, if limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Date>,
+    /// Last day the exemption applies, if limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Date>,
     /// The paragraph of the instrument that grants it, e.g. `UNSCR 2713 (2023) para 11`.
@@ -186,8 +198,11 @@ impl EmbargoExemption {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmbargoAmendment {
+    /// The amending instrument, e.g. `UNSCR 2745 (2024)`.
     pub instrument: String,
+    /// The day it took effect.
     pub date: Date,
+    /// What it changed.
     pub summary: String,
 }
 
@@ -195,6 +210,7 @@ pub struct EmbargoAmendment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Embargo {
+    /// Who imposed it: UN Security Council, EU, OSCE, national, other.
     pub authority: EmbargoAuthority,
     /// The legal instrument, e.g. `UNSCR 1970 (2011)`.
     pub instrument: String,
@@ -205,7 +221,9 @@ pub struct Embargo {
     /// Named non-State entities or individuals under the embargo.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_entities: Vec<Party>,
+    /// Supply (no arms to the target), procurement (none from it) or both.
     pub direction: EmbargoDirection,
+    /// All arms, or only the ATT scopes and control entries listed.
     pub scope: EmbargoScope,
     /// ATT scope codes covered when `scope` is `listed` (e.g. `VIII.SA`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -213,14 +231,18 @@ pub struct Embargo {
     /// National control list entries covered when `scope` is `listed` (e.g. `ML4`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub control_entries: Vec<String>,
+    /// First day in force.
     pub start: Date,
     /// The last day in force; absent while in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<Date>,
+    /// Exemptions, each with its beneficiary and period where given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exemptions: Vec<EmbargoExemption>,
+    /// Later instruments that changed the embargo.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amendments: Vec<EmbargoAmendment>,
+    /// Anything else worth knowing, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }

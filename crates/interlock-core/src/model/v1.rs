@@ -9,9 +9,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AttachedDocument, CustomsProcedure, DeliveryVerification, Direction, EmbargoAuthority,
-    Item, Money, PartyRole, PoliceEvent, Provenance, Quantity, RecordId, RecordKind,
-    TraceStatus, is_false,
+    AttachedDocument, CustomsProcedure, DeliveryVerification, Direction, EmbargoAuthority, Item,
+    Money, PartyRole, PoliceEvent, Provenance, Quantity, RecordId, RecordKind, TraceStatus,
+    is_false,
 };
 use crate::model as current;
 
@@ -30,7 +30,6 @@ pub struct Draft {
     pub record: Body,
 }
 
-
 /// The typed content of a record, tagged by `kind` in JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -44,7 +43,6 @@ pub enum Body {
     Denial(Denial),
     Embargo(Embargo),
 }
-
 
 /// A party to a transfer. A party's role lives on the link, not on the party: the same
 /// company can be consignee on one licence and end user on another.
@@ -62,7 +60,6 @@ pub struct Party {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
 }
-
 
 /// An export, import, transit, transshipment or brokering licence or permit, from
 /// application to its end (ATT Art. 5-10, 12; Firearms Protocol Art. 10).
@@ -125,7 +122,6 @@ pub struct AuthorizationLine {
     pub serial_numbers: Vec<String>,
 }
 
-
 /// One item of a customs declaration: what actually crossed the border.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,7 +155,6 @@ pub struct CustomsDeclaration {
     pub attached_documents: Vec<AttachedDocument>,
 }
 
-
 /// A police case about weapons: seizure, loss, theft, recovery or an international trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -185,7 +180,6 @@ pub struct PoliceCase {
     pub trace_counterpart: Option<String>,
 }
 
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndUserCertificate {
@@ -204,7 +198,6 @@ pub struct EndUserCertificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_ref: Option<String>,
 }
-
 
 /// A licence refusal notified by this or another State (Wassenaar, EU denial notifications).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -225,7 +218,6 @@ pub struct Denial {
     pub revoked: bool,
 }
 
-
 /// An arms embargo (ATT Art. 6(1)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,7 +237,6 @@ pub struct Embargo {
     pub notes: Option<String>,
 }
 
-
 /// One revision of a record as the store keeps it. Revisions are immutable: a changed
 /// record gets a new revision that supersedes the previous one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -263,7 +254,6 @@ pub struct StoredRecord {
     pub provenance: Provenance,
     pub draft: Draft,
 }
-
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -330,11 +320,13 @@ fn upgrade_body(body: Body) -> current::Body {
             ]
             .into_iter()
             .flat_map(|(codes, role)| {
-                codes.into_iter().map(move |country| current::LicenceCountry {
-                    country,
-                    role,
-                    prohibited: false,
-                })
+                codes
+                    .into_iter()
+                    .map(move |country| current::LicenceCountry {
+                        country,
+                        role,
+                        prohibited: false,
+                    })
             })
             .collect();
             current::Body::Authorization(current::Authorization {

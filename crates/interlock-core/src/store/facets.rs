@@ -7,8 +7,8 @@ use redb::MultimapTableDefinition;
 
 use super::tables;
 use crate::control_list::ControlLists;
-use crate::model::{Body, Party, StoredRecord, normalize_serial};
 pub use crate::model::normalize_party_name;
+use crate::model::{Body, Party, StoredRecord, normalize_serial};
 
 pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
     tables::BY_KIND,

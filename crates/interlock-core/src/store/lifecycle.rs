@@ -53,10 +53,7 @@ pub fn apply(incoming: Draft, current: Option<&Draft>) -> Result<Draft, Diagnost
             };
             check_order(change.message.as_ref(), licence)?;
             let mut licence = licence.clone();
-            licence.status = change
-                .event
-                .action
-                .resulting_status(Some(licence.status));
+            licence.status = change.event.action.resulting_status(Some(licence.status));
             if !licence.status_history.contains(&change.event) {
                 licence.status_history.push(change.event);
             }

@@ -51,8 +51,7 @@ impl Query {
                     Some(PeriodEnd::On(end)) => Some(end),
                     Some(PeriodEnd::Open) => None,
                 };
-                from.is_none_or(|f| end.is_none_or(|end| end >= f))
-                    && to.is_none_or(|t| start <= t)
+                from.is_none_or(|f| end.is_none_or(|end| end >= f)) && to.is_none_or(|t| start <= t)
             }
         };
         date_in_range
