@@ -9,7 +9,8 @@ use interlock_host::{HostError, Limits, PluginHost};
 
 use super::import::{PluginImportArgs, Reporter, progress_bar};
 use super::{
-    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json, read_input,
+    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json,
+    read_input,
 };
 use crate::output::{print_table, table};
 
@@ -100,10 +101,22 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             let limits = Limits::from_overrides(&plugin.limits).map_err(|e| {
                 Failure::new(EXIT_FAILURE, format!("plugin {name}: stored limits: {e}"))
             })?;
-            if json {
-                return print_json(
-                    &serde_json::json!({ "plugin": plugin, "effective_limits": limits }),
+            // The options are the plugin's own word, so ask it (`describe`).
+            let wasm = store.plugin_wasm(&plugin.wasm_sha256)?.ok_or_else(|| {
+                Failure::new(
+                    EXIT_FAILURE,
+                    format!("plugin {name}: its wasm bytes are missing from the store"),
                 )
+            })?;
+            let info = host_for(context)?
+                .inspect(&wasm, &format!("{}@{}", plugin.name, plugin.version))
+                .map_err(host_failure)?;
+            if json {
+                return print_json(&serde_json::json!({
+                    "plugin": plugin,
+                    "options": info.options,
+                    "effective_limits": limits,
+                }))
                 .map(|()| ExitCode::SUCCESS);
             }
             println!("name        {}", plugin.name);
@@ -127,6 +140,27 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
                 "            {} records, {} diagnostics, {} log lines a file",
                 limits.max_records, limits.max_diagnostics, limits.max_log_lines
             );
+            if info.options.is_empty() {
+                if info.interface_version.starts_with("1.0.") {
+                    println!(
+                        "options     not declared (interface 1.0: --option is passed on unchecked)"
+                    );
+                } else {
+                    println!("options     none (import --option is refused)");
+                }
+            }
+            for (index, option) in info.options.iter().enumerate() {
+                let label = if index == 0 { "options" } else { "" };
+                let default = option
+                    .default
+                    .as_deref()
+                    .map(|d| format!(" (default {d})"))
+                    .unwrap_or_default();
+                println!(
+                    "{label:<11} --option {}=…: {}{default}",
+                    option.name, option.meaning
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         PluginCommand::Remove { name } => {
