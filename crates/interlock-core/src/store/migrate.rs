@@ -134,25 +134,6 @@ impl Store {
             audit_seq: entry.seq,
         }))
     }
-
-    /// Opens a store of any schema this build knows, without the "needs migration" check
-    /// of [`Store::open`]: only a migration may touch an older store.
-    fn open_any_schema(path: &Path, check_integrity: bool) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::NotFound {
-                path: path.to_owned(),
-            });
-        }
-        let db = Database::builder()
-            .set_check_integrity_on_open(check_integrity)
-            .open(path)
-            .map_err(|e| open_error(path, e))?;
-        Ok(Store {
-            db,
-            path: path.to_owned(),
-            fixed_time: Mutex::new(None),
-        })
-    }
 }
 
 /// Copies the store file to `backup`, refusing to overwrite anything, and syncs the copy to

@@ -260,7 +260,9 @@ impl Store {
         Self::open_with(path, true)
     }
 
-    fn open_with(path: &Path, check_integrity: bool) -> Result<Store, StoreError> {
+    /// Opens a store of any schema this build knows, without the "needs migration" check
+    /// of [`Store::open`]: only a migration may touch an older store.
+    fn open_any_schema(path: &Path, check_integrity: bool) -> Result<Store, StoreError> {
         if !path.exists() {
             return Err(StoreError::NotFound {
                 path: path.to_owned(),
@@ -270,11 +272,15 @@ impl Store {
             .set_check_integrity_on_open(check_integrity)
             .open(path)
             .map_err(|e| open_error(path, e))?;
-        let store = Store {
+        Ok(Store {
             db,
             path: path.to_owned(),
             fixed_time: Mutex::new(None),
-        };
+        })
+    }
+
+    fn open_with(path: &Path, check_integrity: bool) -> Result<Store, StoreError> {
+        let store = Self::open_any_schema(path, check_integrity)?;
         let found = store.check_format()?;
         if found < SCHEMA_VERSION {
             return Err(StoreError::NeedsMigration {
