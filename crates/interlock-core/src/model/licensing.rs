@@ -199,7 +199,7 @@ pub struct LicenceCountry {
     pub country: String,
     /// Destination, origin or en route.
     pub role: CountryRole,
-    /// The licence forbids this country in this role (CHIEF `use` P/R: prohibited).
+    /// The licence forbids this country in this role (CHIEF country use codes E, P, S).
     #[serde(default, skip_serializing_if = "is_false")]
     pub prohibited: bool,
 }

@@ -12,12 +12,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use redb::{Database, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::Serialize;
 
-use super::{SCHEMA_VERSION, Store, StoreError, facets, open_error, read_control_lists, tables};
+use super::{SCHEMA_VERSION, Store, StoreError, facets, read_control_lists, tables};
 use crate::audit::AuditAction;
 use crate::model::RecordId;
 
