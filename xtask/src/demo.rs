@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use interlock_core::model::{RecordId, RecordKind};
 
 use crate::project_root;
 
@@ -106,6 +107,62 @@ pub fn run() -> Result<()> {
         demo.step(&["import-records", &records], true)?;
     }
     demo.step(&["query", "--kind", "authorization"], true)?;
+    // A licence's life: L7 was amended (two revisions), L8 cancelled by a status-only
+    // message that kept its lines.
+    let l7 = RecordId::derive(
+        "licensing",
+        RecordKind::Authorization,
+        "GBSIEL/2026/0000107/P",
+    );
+    demo.step(&["show", &l7.to_hex(), "--history"], true)?;
+    // What customs wrote off against L7: original, contra, late original, original.
+    demo.step(
+        &[
+            "query",
+            "--kind",
+            "licence-usage",
+            "--authorization",
+            "GBSIEL/2026/0000107/P",
+        ],
+        true,
+    )?;
+    // Embargoes in force on a day, not only those that started on it.
+    demo.step(
+        &[
+            "query",
+            "--kind",
+            "embargo",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-07-01",
+        ],
+        true,
+    )?;
+    demo.step(
+        &["query", "--kind", "reported-transfer", "--country", "NO"],
+        true,
+    )?;
+    // The reporting authority withholds L5 (combat aircraft) from the public report; the
+    // licence itself and its content hash do not change.
+    let l5 = RecordId::derive(
+        "licensing",
+        RecordKind::Authorization,
+        "GBSIEL/2026/0000105/P",
+    );
+    demo.step(
+        &[
+            "withhold",
+            "add",
+            &l5.to_hex(),
+            "--basis",
+            "national-security",
+            "--reason",
+            "Combat aircraft for a strategic partner: national security (ATT Art. 13(3))",
+        ],
+        true,
+    )?;
+    demo.step(&["withhold", "list"], true)?;
     demo.step(&["query", "--serial", "HK-G36-004512"], true)?;
     demo.step(
         &["query", "--category", "VIII.SA", "--from", "2026-01-01"],

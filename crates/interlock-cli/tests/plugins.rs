@@ -117,7 +117,7 @@ fn install_and_import_through_a_plugin() {
     let w = Workspace::new();
     assert_eq!(
         w.ok(&["plugin", "install", "customs-csv.wasm"]),
-        "installed plugin customs-csv@1.0.0 (customs agency, interface 1.0.0)\n"
+        "installed plugin customs-csv@2.0.0 (customs agency, interface 1.1.0)\n"
     );
     assert!(
         w.ok(&["plugin", "install", "customs-csv.wasm"])
@@ -127,12 +127,43 @@ fn install_and_import_through_a_plugin() {
     assert!(
         list.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("customs-csv  1.0.0    customs  1.0.0")),
+            .is_some_and(|l| l.starts_with("customs-csv  2.0.0    customs  1.1.0")),
         "{list}"
     );
     assert!(
         w.ok(&["plugin", "inspect", "customs-csv"])
-            .contains("interface   interlock:adapter@1.0.0")
+            .contains("interface   interlock:adapter@1.1.0")
+    );
+    // An option the plugin does not declare is a usage error naming it; nothing is read.
+    let refused = w.fails(
+        &[
+            "import",
+            "--plugin",
+            "customs-csv",
+            "--option",
+            "currency=EUR",
+            "declarations.csv",
+        ],
+        2,
+    );
+    assert!(
+        refused.contains("plugin customs-csv@2.0.0 has no option `currency`; it declares none"),
+        "{refused}"
+    );
+    let malformed = w.fails(
+        &[
+            "import",
+            "--plugin",
+            "customs-csv",
+            "--option",
+            "currency",
+            "declarations.csv",
+        ],
+        2,
+    );
+    assert!(
+        malformed.contains("`currency` is not KEY=VALUE"),
+        "{malformed}"
     );
 
     assert_eq!(
@@ -160,7 +191,7 @@ fn install_and_import_through_a_plugin() {
     let adapter = &records[0]["provenance"]["adapter"];
     assert_eq!(adapter["type"], "plugin");
     assert_eq!(adapter["name"], "customs-csv");
-    assert_eq!(adapter["version"], "1.0.0");
+    assert_eq!(adapter["version"], "2.0.0");
     assert_eq!(
         adapter["wasm_sha256"],
         interlock_core::model::sha256_hex(&wasm)
@@ -215,7 +246,118 @@ fn plugin_errors_name_what_is_wrong() {
     );
     assert_eq!(
         w.ok(&["plugin", "remove", "customs-csv"]),
-        "removed plugin customs-csv@1.0.0\n"
+        "removed plugin customs-csv@2.0.0\n"
     );
     assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
+}
+
+/// Builds plugins/register-sipri-csv to a component once, as `customs_csv_component` does.
+fn register_sipri_component() -> &'static Path {
+    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
+    COMPONENT.get_or_init(|| {
+        let target = root().join("target/test-plugins");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "register-sipri-csv",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building register-sipri-csv failed");
+        let module =
+            std::fs::read(target.join("wasm32-unknown-unknown/release/register_sipri_csv.wasm"))
+                .expect("module");
+        let component = wit_component::ComponentEncoder::default()
+            .module(&module)
+            .and_then(|encoder| encoder.validate(true).encode())
+            .expect("component");
+        let path = target.join("register-sipri-csv.wasm");
+        std::fs::write(&path, component).expect("write component");
+        path
+    })
+}
+
+/// The SIPRI register plugin's records pass the host's validation and land in the store as
+/// reported transfers, with former States' codes and ATT categories indexed; a file with
+/// bad rows is refused naming line and column.
+#[test]
+fn sipri_register_rows_import_as_reported_transfers() {
+    let w = Workspace::new();
+    let fixtures = root().join("plugins/register-sipri-csv/fixtures");
+    std::fs::copy(
+        register_sipri_component(),
+        w.dir.path().join("register-sipri-csv.wasm"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        fixtures.join("register-sample.csv"),
+        w.dir.path().join("register.csv"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        fixtures.join("rejected/bad-rows.csv"),
+        w.dir.path().join("bad-rows.csv"),
+    )
+    .expect("copy");
+    assert_eq!(
+        w.ok(&["plugin", "install", "register-sipri-csv.wasm"]),
+        "installed plugin register-sipri-csv@1.0.0 (other agency, interface 1.1.0)\n"
+    );
+    assert_eq!(
+        w.ok(&["import", "--plugin", "register-sipri-csv", "register.csv"]),
+        "register.csv: imported 12 records as batch 1 (12 new, 0 revised, 0 unchanged)\n"
+    );
+    assert!(
+        w.ok(&["import", "--plugin", "register-sipri-csv", "register.csv"])
+            .starts_with("register.csv: already imported as batch 1")
+    );
+
+    let query = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = vec!["query", "--json"];
+        all.extend_from_slice(args);
+        w.ok(&all)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    };
+    let soviet = query(&["--country", "SU"]);
+    assert_eq!(soviet.len(), 1);
+    let draft = &soviet[0]["draft"];
+    assert_eq!(soviet[0]["kind"], "reported_transfer");
+    assert_eq!(draft["agency"], "other");
+    assert_eq!(draft["record"]["supplier"]["code"], "SU");
+    assert_eq!(draft["record"]["source"]["kind"], "public_register");
+    assert_eq!(draft["record"]["source"]["edition"], "2 Feb 2026");
+    assert_eq!(
+        soviet[0]["provenance"]["adapter"]["name"],
+        "register-sipri-csv"
+    );
+    assert_eq!(soviet[0]["provenance"]["line"], 15);
+    assert_eq!(query(&["--category", "I"]).len(), 1);
+    assert_eq!(query(&["--kind", "reported_transfer"]).len(), 12);
+
+    let stderr = w.fails(
+        &["import", "--plugin", "register-sipri-csv", "bad-rows.csv"],
+        1,
+    );
+    assert!(
+        stderr.contains("bad-rows.csv:3: Year of order: `19x9` is not a year"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad-rows.csv:6: expected 16 columns, found 18"),
+        "{stderr}"
+    );
+    assert_eq!(query(&["--kind", "reported_transfer"]).len(), 12);
+    assert!(w.ok(&["audit", "verify"]).starts_with("audit log intact"));
 }

@@ -1,24 +1,70 @@
 //! CHIEF `usageData` messages: the licence write-offs customs report back to the licensing
 //! authority (backslash-delimited records: fileHeader, licenceUsage, line, usage, end,
-//! fileTrailer). Parsing lives in `parse.rs` (which documents the format and what usageData
-//! does not carry); this file maps its output to interlock `customs_declaration` records.
+//! fileTrailer). Parsing lives in `parse.rs` (which documents the format and the field
+//! meanings, from lite-hmrc's `chieftypes.py`); this file maps it to interlock records:
 //!
-//! One record per declaration (`URC/part`), licence and licence line, keyed
-//! `URC/part/licence/line`:
-//! - `O` original, `L` late original and `A` adjusted records of the same declaration and
-//!   licence line in one file are added up; `C` contra records are subtracted, so an
-//!   original and its contra give one record that writes off zero (the shipment was
-//!   withdrawn). The model has no negative write-off, hence the netting.
-//! - A contra whose original came in an earlier file writes off zero under the same key, so
-//!   the host records it as a new revision of that declaration item (the write-off
-//!   withdrawn), with a warning.
-//! - `M` (message only) records write nothing off and give no record.
-//! - usageData has no HS code, customs office or destination country: they are left empty.
-//!   The licence line's unit is not in usageData either; quantities are given in `C62`
-//!   ("one", a plain number) — see [`UNIT`].
+//! - one `licence_usage` record per `usage` record (all five usage types, message-only
+//!   included: it carries the customs message);
+//! - one `customs_licence_status` record per `licenceUsage` transaction.
+//!
+//! usageData carries no goods, office, destination or direction: the customs declarations
+//! themselves come from the declaration system (the SAD plugin), and whether a licence is
+//! for export or import is the licence's. What is written off per licence line is computed
+//! from the usage records by `interlock_core::usage` (adjusted replaces, contra zeroes,
+//! message-only writes off nothing); amounts are kept as customs wrote them, never negated.
+//!
+//! # `licence_usage` ← `usage`
+//!
+//! | model field | source |
+//! |---|---|
+//! | `authorization_ref` | `licenceUsage.licenceRef` |
+//! | `line_no` | `line.lineNum` of the enclosing line |
+//! | `declaration_ref` | `usage.declarationUcr` (the entry reference) |
+//! | `declaration_part` | `usage.declarationPartNum` |
+//! | `usage_type` | `usage.usageType`: `O` original, `L` late_original, `A` adjusted, `C` contra, `M` message_only |
+//! | `date` | `usage.controlDate` (date into control) |
+//! | `quantity` | `usage.quantityUsed`, as written (zero included) |
+//! | `unit` | none: CHIEF quantities are in the licence line's unit |
+//! | `value` | `usage.valueUsed` + `usage.currency`, where a currency is given (a non-zero value without one is an error) |
+//! | `customs_message_code`, `customs_message_text` | `usage.customsMic`, `usage.customsMessage` |
+//! | `sequence` | `fileHeader.runNum` × 10⁹ + the record's line number in the file (see below) |
+//! | `source_ref` | `transactionRef/lineNum/n`, n = the usage's position (from 1) among that line's usage records |
+//!
+//! Not mapped (no model field): `traderId`, `claimRef`, `originCountry`, `consigneeName`,
+//! `declarationMrn`, `departureIcs`.
+//!
+//! **`source_ref`.** CHIEF's transaction reference identifies the transaction uniquely
+//! (`LU<run>/<sequence>`), and customs accept or reject usage per transaction (usageReply).
+//! Inside a transaction a usage record is fixed by its licence line and its place among
+//! that line's usage records. So the key stays the same when customs resend the file, and
+//! also when a transaction is resent in another file where other transactions are missing
+//! or in another order (the record number in the file would change then). Keys built from
+//! the declaration are not unique: one file may hold identical usage records (lite-hmrc's
+//! own sample has eight). A transaction reference seen twice in one file is an error.
+//!
+//! **`sequence`** orders usage records for the same key: later wins. Within a file it is the
+//! record's position (its line, which is its record number in a well-formed file); the
+//! header's run number in front makes a later run win over an earlier one (run numbers grow
+//! within a stream; a reset of the run numbers would break that order).
+//!
+//! # `customs_licence_status` ← `licenceUsage`
+//!
+//! | model field | source |
+//! |---|---|
+//! | `authorization_ref` | `licenceUsage.licenceRef` |
+//! | `as_of` | the date of `fileHeader.creationDateTime` |
+//! | `status` | `licenceUsage.licenceStatus`: `O` open, `C` cancelled, `E` exhausted, `S` surrendered, `D` expired |
+//! | `lines[].line_no` | `line.lineNum` |
+//! | `lines[].quantity_used` | `line.quantityUsed` (CHIEF's running total), as written; no unit (the line's) |
+//! | `lines[].value_used` | `line.valueUsed` + `line.currency`, where a currency is given (a non-zero value without one is a warning and is left out) |
+//! | `transaction_ref` | `licenceUsage.transactionRef` |
+//! | `source_ref` | `transactionRef` |
+//!
+//! `completionDate` has no model field.
 
 mod parse;
 
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use interlock_pdk::prelude::*;
@@ -26,13 +72,16 @@ use rust_decimal::Decimal;
 
 const AGENCY: &str = "customs";
 const CODE: &str = "chief-usage-data";
-/// usageData states quantities without a unit (the unit is the licence line's, known only
-/// from licenceData), so they are reported as plain numbers: UN/ECE Rec 20 `C62`, "one".
-const UNIT: &str = "C62";
+/// Room for the records of one run in `sequence`: `run × RUN_SPAN + line`.
+const RUN_SPAN: u64 = 1_000_000_000;
 
 #[derive(Default)]
 pub struct ChiefUsage {
     parser: Option<parse::Parser>,
+    /// The file header, once read: its date and run number go into every record.
+    header: Option<parse::FileHeader>,
+    /// Transaction references seen in this file.
+    transactions: HashSet<String>,
 }
 
 impl Plugin for ChiefUsage {
@@ -46,8 +95,11 @@ impl Plugin for ChiefUsage {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let parser = self.parser.get_or_insert_with(parse::Parser::new);
-        Ok(translate(parser.feed(chunk)))
+        let parsed = self
+            .parser
+            .get_or_insert_with(parse::Parser::new)
+            .feed(chunk);
+        Ok(self.translate(parsed))
     }
 
     fn finish(&mut self) -> Result<Translation> {
@@ -56,291 +108,138 @@ impl Plugin for ChiefUsage {
             Some(parser) => parser,
             None => parse::Parser::new(),
         };
-        Ok(translate(parser.finish()))
+        Ok(self.translate(parser.finish()))
     }
 }
 
-fn translate(items: Vec<parse::Parsed>) -> Translation {
-    let mut out = Translation::default();
-    for item in items {
-        match item {
-            parse::Parsed::Header(_) => {}
-            parse::Parsed::LicenceUsage(usage) => {
-                for group in group(usage.declarations()) {
-                    net(group, &mut out);
+impl ChiefUsage {
+    fn translate(&mut self, items: Vec<parse::Parsed>) -> Translation {
+        let mut out = Translation::default();
+        for item in items {
+            match item {
+                parse::Parsed::Header(header) => self.header = Some(header),
+                parse::Parsed::LicenceUsage(usage) => self.licence_usage(&usage, &mut out),
+                parse::Parsed::Problem(problem) => {
+                    out.error(problem.line, &problem.field, CODE, problem.message);
                 }
             }
-            parse::Parsed::Problem(problem) => {
-                out.error(problem.line, &problem.field, CODE, problem.message);
+        }
+        out
+    }
+
+    fn licence_usage(&mut self, usage: &parse::ParsedLicenceUsage, out: &mut Translation) {
+        // A malformed header is already an error of the file; nothing to date the records by.
+        let Some(header) = &self.header else {
+            return;
+        };
+        if !self.transactions.insert(usage.transaction_ref.clone()) {
+            out.error(
+                usage.line,
+                "transactionRef",
+                CODE,
+                format!(
+                    "transaction {} appears twice in the file (it must identify the transaction uniquely)",
+                    usage.transaction_ref
+                ),
+            );
+            return;
+        }
+        for line in &usage.lines {
+            for (index, record) in line.usages.iter().enumerate() {
+                let source_ref =
+                    format!("{}/{}/{}", usage.transaction_ref, line.line_no, index + 1);
+                let written_off = LicenceUsage {
+                    declaration_part: record.declaration_part_num.clone(),
+                    quantity: record.quantity_used.clone(),
+                    unit: None,
+                    value: money_of(record.value_used.as_deref(), record.currency.as_deref()),
+                    customs_message_code: record.customs_mic.clone(),
+                    customs_message_text: record.customs_message.clone(),
+                    sequence: header
+                        .run_number
+                        .checked_mul(RUN_SPAN)
+                        .and_then(|run| run.checked_add(record.line)),
+                    ..LicenceUsage::new(
+                        &usage.authorization_ref,
+                        line.line_no,
+                        &record.declaration_urc,
+                        usage_type(record.usage_type),
+                        &record.control_date,
+                    )
+                };
+                out.push(Draft::licence_usage(AGENCY, source_ref, written_off).at(record.line));
             }
         }
-    }
-    out
-}
 
-/// The record key: the declaration, licence and licence line (not the usage type).
-fn key(d: &parse::ParsedDeclaration) -> (String, String, Option<u32>) {
-    let document = d.attached_documents.first();
-    (
-        d.declaration_ref.clone(),
-        document
-            .map(|a| a.authorization_ref.clone())
-            .unwrap_or_default(),
-        document.and_then(|a| a.line_no),
-    )
-}
-
-/// Groups a licence's declaration items by key, in order of first appearance.
-fn group(declarations: Vec<parse::ParsedDeclaration>) -> Vec<Vec<parse::ParsedDeclaration>> {
-    let mut groups: Vec<Vec<parse::ParsedDeclaration>> = Vec::new();
-    for declaration in declarations {
-        match groups.iter_mut().find(|g| {
-            g.first()
-                .is_some_and(|first| key(first) == key(&declaration))
-        }) {
-            Some(group) => group.push(declaration),
-            None => groups.push(vec![declaration]),
+        let mut status = CustomsLicenceStatus {
+            transaction_ref: Some(usage.transaction_ref.clone()),
+            ..CustomsLicenceStatus::new(
+                &usage.authorization_ref,
+                header.created.get(..10).unwrap_or_default(),
+                licence_state(usage.licence_status),
+            )
+        };
+        for line in &usage.lines {
+            let value_used = money_of(line.value_used.as_deref(), line.currency.as_deref());
+            if value_used.is_none()
+                && let Some(value) = line.value_used.as_deref().filter(|v| !is_zero(v))
+            {
+                out.warning(
+                    line.line,
+                    "valueUsed",
+                    CODE,
+                    format!(
+                        "licence {} line {}: value used {value} has no currency, so it is left out of the running totals",
+                        usage.authorization_ref, line.line_no
+                    ),
+                );
+            }
+            status.lines.push(ReportedLineTotal {
+                quantity_used: line.quantity_used.clone(),
+                value_used,
+                ..ReportedLineTotal::new(line.line_no)
+            });
         }
-    }
-    groups
-}
-
-/// Adds up the amounts of one key's usage records (contras are already negative).
-fn sum<'a>(amounts: impl Iterator<Item = Option<&'a str>>) -> Option<Decimal> {
-    let mut total: Option<Decimal> = None;
-    for amount in amounts.flatten() {
-        let amount = Decimal::from_str(amount).unwrap_or_default();
-        total = Some(total.unwrap_or_default() + amount);
-    }
-    total
-}
-
-fn net(group: Vec<parse::ParsedDeclaration>, out: &mut Translation) {
-    let Some(first) = group.first() else {
-        return;
-    };
-    let (declaration_ref, licence, line_no) = key(first);
-    let line = first.line;
-    let source_ref = format!(
-        "{declaration_ref}/{licence}/{}",
-        line_no.map(|n| n.to_string()).unwrap_or_default()
-    );
-    let quantity = sum(group
-        .iter()
-        .map(|d| d.quantity.as_ref().map(|q| q.amount.as_str())));
-    let value = sum(group
-        .iter()
-        .map(|d| d.value.as_ref().map(|v| v.amount.as_str())));
-    let currencies: Vec<&str> = group
-        .iter()
-        .filter_map(|d| d.value.as_ref().map(|v| v.currency.as_str()))
-        .collect();
-    let currency = currencies.first().copied().unwrap_or_default().to_owned();
-    if currencies.iter().any(|c| *c != currency) {
-        out.error(
-            line,
-            "currency",
-            CODE,
-            format!(
-                "the usage records of {declaration_ref} against licence {licence} line {} are in different currencies ({})",
-                line_no.unwrap_or_default(),
-                currencies.join(", ")
-            ),
-        );
-        return;
-    }
-    let negative = quantity.is_some_and(|q| q.is_sign_negative() && !q.is_zero())
-        || value.is_some_and(|v| v.is_sign_negative() && !v.is_zero());
-    if negative {
-        out.warning(
-            line,
-            "usageType",
-            CODE,
-            format!(
-                "contra of {declaration_ref} against licence {licence} line {} without its original in this file: recorded as written off zero (the write-off withdrawn)",
-                line_no.unwrap_or_default()
-            ),
+        out.push(
+            Draft::customs_licence_status(AGENCY, usage.transaction_ref.clone(), status)
+                .at(usage.line),
         );
     }
-    let clamp = |d: Decimal| {
-        if d.is_sign_negative() {
-            Decimal::new(0, d.scale())
-        } else {
-            d
-        }
-    };
-    let quantity = quantity.map(|q| self::quantity(&clamp(q).to_string(), UNIT));
-    let value = value.map(|v| money(&clamp(v).to_string(), &currency));
-    let types: Vec<String> = group
-        .iter()
-        .map(|d| d.usage_type.code().to_string())
-        .collect();
-    let procedure = match first.procedure {
-        parse::CustomsProcedure::Export => CustomsProcedure::Export,
-        parse::CustomsProcedure::Import => CustomsProcedure::Import,
-    };
-    let declaration = CustomsDeclaration {
-        declaration_ref,
-        item_no: first.item_no,
-        procedure,
-        customs_office: None,
-        date: first.date.clone(),
-        status: None,
-        exit_date: None,
-        movement: None,
-        parties: first
-            .parties
-            .iter()
-            .map(|p| Party {
-                role: match p.role {
-                    parse::PartyRole::Exporter => PartyRole::Exporter,
-                    parse::PartyRole::Importer => PartyRole::Importer,
-                },
-                name: p.name.clone(),
-                party_type: None,
-                address: None,
-                country: None,
-                // The source does not say which scheme; kept as `other`, as 1.0 did.
-                identifiers: p
-                    .identifier
-                    .iter()
-                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id.clone()))
-                    .collect(),
-            })
-            .collect(),
-        country_of_dispatch: None,
-        country_of_destination: None,
-        country_of_origin: first.country_of_origin.clone(),
-        hs_code: None,
-        control_entry: None,
-        control_entry_basis: None,
-        description: format!(
-            "CHIEF usage ({}) of licence {licence} line {}",
-            types.join(", "),
-            line_no.unwrap_or_default()
-        ),
-        quantity: quantity.clone(),
-        value: value.clone(),
-        statistical_value: None,
-        serial_numbers: Vec::new(),
-        attached_documents: vec![AttachedDocument {
-            code: None,
-            authorization_ref: licence,
-            line_no,
-            quantity_written_off: quantity,
-            value_written_off: value,
-        }],
-    };
-    out.record(
-        AGENCY,
-        source_ref,
-        line,
-        Body::CustomsDeclaration(declaration),
-    );
+}
+
+/// A value with its currency; a value without one is only meaningful when it is zero.
+fn money_of(amount: Option<&str>, currency: Option<&str>) -> Option<Money> {
+    match (amount, currency) {
+        (Some(amount), Some(currency)) => Some(money(amount, currency)),
+        _ => None,
+    }
+}
+
+fn is_zero(amount: &str) -> bool {
+    Decimal::from_str(amount).is_ok_and(|d| d.is_zero())
+}
+
+fn usage_type(code: parse::UsageType) -> UsageType {
+    match code {
+        parse::UsageType::Original => UsageType::Original,
+        parse::UsageType::LateOriginal => UsageType::LateOriginal,
+        parse::UsageType::Adjusted => UsageType::Adjusted,
+        parse::UsageType::Contra => UsageType::Contra,
+        parse::UsageType::MessageOnly => UsageType::MessageOnly,
+    }
+}
+
+fn licence_state(status: parse::LicenceStatus) -> CustomsLicenceState {
+    match status {
+        parse::LicenceStatus::Open => CustomsLicenceState::Open,
+        parse::LicenceStatus::Cancelled => CustomsLicenceState::Cancelled,
+        parse::LicenceStatus::Exhausted => CustomsLicenceState::Exhausted,
+        parse::LicenceStatus::Surrendered => CustomsLicenceState::Surrendered,
+        parse::LicenceStatus::Expired => CustomsLicenceState::Expired,
+    }
 }
 
 export_plugin!(ChiefUsage);
 
 #[cfg(test)]
-mod plugin_tests {
-    use super::*;
-
-    fn run(text: &[u8], chunk: usize) -> Translation {
-        let mut plugin = ChiefUsage::default();
-        let mut out = Translation::default();
-        for chunk in text.chunks(chunk) {
-            out.extend(plugin.feed(chunk).expect("feeds"));
-        }
-        out.extend(plugin.finish().expect("finishes"));
-        out
-    }
-
-    fn declaration(out: &Translation, source_ref: &str) -> CustomsDeclaration {
-        out.records
-            .iter()
-            .find(|d| d.source_ref == source_ref)
-            .and_then(|d| match &d.record {
-                Body::CustomsDeclaration(c) => Some(c.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no record {source_ref}"))
-    }
-
-    #[test]
-    fn the_fixture_gives_the_scenario_write_offs_without_problems() {
-        let out = run(include_bytes!("../fixtures/usage-2026.txt"), 64);
-        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-        // 12 usage records: one message-only, one contra netted with its original.
-        assert_eq!(out.records.len(), 10);
-
-        let rifles = declaration(&out, "6GB100200300000-ALB0312/A/GBSIEL/2026/0000101/P/1");
-        assert_eq!(rifles.procedure, CustomsProcedure::Export);
-        assert_eq!(rifles.date, "2026-03-12");
-        assert_eq!(rifles.customs_office, None);
-        assert_eq!(rifles.hs_code, None);
-        let document = &rifles.attached_documents[0];
-        assert_eq!(document.line_no, Some(1));
-        assert_eq!(
-            document
-                .quantity_written_off
-                .as_ref()
-                .map(|q| (q.amount.as_str(), q.unit.as_str())),
-            Some(("60", "C62"))
-        );
-
-        let withdrawn = declaration(&out, "6GB300400500000-SEV0415/A/GBSIEL/2026/0000107/P/1");
-        let value = withdrawn.attached_documents[0].value_written_off.clone();
-        assert_eq!(
-            value.map(|v| (v.amount, v.currency)),
-            Some(("0.00".to_owned(), "EUR".to_owned()))
-        );
-        assert_eq!(
-            withdrawn.description,
-            "CHIEF usage (O, C) of licence GBSIEL/2026/0000107/P line 1"
-        );
-
-        let import = declaration(&out, "6GB400500600000-KSG0302/A/GBSIL2600201K/1");
-        assert_eq!(import.procedure, CustomsProcedure::Import);
-        assert_eq!(import.country_of_origin.as_deref(), Some("AT"));
-        assert_eq!(import.parties[0].role, PartyRole::Importer);
-    }
-
-    #[test]
-    fn chunking_does_not_change_the_translation() {
-        let text = include_bytes!("../fixtures/usage-2026.txt");
-        let whole = run(text, text.len());
-        let small = run(text, 5);
-        assert_eq!(
-            format!("{:?}", whole.records),
-            format!("{:?}", small.records)
-        );
-    }
-
-    #[test]
-    fn a_contra_without_its_original_writes_off_zero_with_a_warning() {
-        let input = "1\\fileHeader\\CHIEF\\SPIRE\\usageData\\202607010300\\184\\\n\
-                     2\\licenceUsage\\LU1/00001\\insert\\GBSIEL/2026/0000107/P\\O\\\n\
-                     3\\line\\1\\0\\0.00\\EUR\n\
-                     4\\usage\\C\\URC1\\A\\20260415\\0\\40000.00\\EUR\\000103\\\\\\\\\n\
-                     5\\end\\line\\3\n\
-                     6\\end\\licenceUsage\\5\n\
-                     7\\fileTrailer\\1\n";
-        let out = run(input.as_bytes(), 1000);
-        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
-        assert_eq!(out.diagnostics[0].severity, Severity::Warning);
-        let record = declaration(&out, "URC1/A/GBSIEL/2026/0000107/P/1");
-        assert_eq!(record.value.map(|v| v.amount), Some("0.00".to_owned()));
-    }
-
-    #[test]
-    fn parse_problems_become_error_diagnostics() {
-        let out = run(
-            b"1\\fileHeader\\CHIEF\\SPIRE\\licenceData\\202601010000\\1\\\n",
-            1000,
-        );
-        assert!(out.records.is_empty());
-        assert_eq!(out.diagnostics.len(), 1);
-        assert_eq!(out.diagnostics[0].severity, Severity::Error);
-        assert_eq!(out.diagnostics[0].field.as_deref(), Some("dataId"));
-    }
-}
+mod plugin_tests;

@@ -1,5 +1,4 @@
-//! Parser for CHIEF `usageData` messages (customs -> licensing authority), and the mapping
-//! of their usage records to customs declaration items.
+//! Parser for CHIEF `usageData` messages (customs -> licensing authority).
 //!
 //! The format, as seen in lite-hmrc's fixtures and `mail/libraries/chieftypes.py`: one
 //! record per line, fields separated by `\`, each line starting with its record number:
@@ -20,31 +19,25 @@
 //! the end record inclusive; the trailer counts the licenceUsage transactions. A
 //! transaction with a problem is not emitted; its problems are.
 //!
-//! # Mapping usage records to customs declaration items ([`ParsedLicenceUsage::declarations`])
+//! The parser only reads and checks; `lib.rs` maps what it finds to interlock records.
 //!
-//! One declaration item per usage record per licence line, with one attached document: the
-//! licence reference, the line number and the quantity/value written off.
-//! - `O` original and `L` late original: written off as given.
-//! - `A` adjusted by customs: written off as given (customs' own attribution).
-//! - `C` contra by customs: reverses an attribution, so its amounts are negated; summing
-//!   all records of a licence line then gives CHIEF's running total.
-//! - `M` message only: no amount, no declaration item (the record stays in the parse
-//!   output as evidence).
+//! Field meanings (lite-hmrc `chieftypes.py`, `LicenceUsage`, `LicenceUsageLine`, `Usage`):
+//! - `licenceUsage`: `transactionRef` (`LU<run>/<transaction sequence>`, "identifies the
+//!   transaction uniquely"), action (`insert` only), `licenceRef`, `licenceStatus` (`O` open,
+//!   `C` cancelled, `E` exhaustion notified, `S` surrender notified, `D` date expired) and
+//!   `completionDate` ("only sent when the licence is complete on CHIEF");
+//! - `line`: `lineNum` (the licence line as notified to CHIEF), `quantityUsed` and
+//!   `valueUsed`: the *current totals* used ("if controlled by quantity/value, else zero
+//!   or null"), `currency` (if controlled by value);
+//! - `usage`: `usageType` (`O` original attribution, `L` late original, `A` adjusted by
+//!   customs, `C` contra by customs, `M` additional MIC and message only),
+//!   `declarationUcr`, `declarationPartNum`, `controlDate` (date into control), quantity
+//!   and value used by this declaration (no unit: the licence line's), `currency`,
+//!   `traderId`, `claimRef`, `originCountry` (imports only), `customsMic` and
+//!   `customsMessage`, `consigneeName`, `declarationMrn`, `departureIcs`.
 //!
-//! Each usage type gets its own `source_ref` (`URC/part/licence/line/type`), so a contra
-//! does not overwrite the original it reverses.
-//!
-//! Limits (what usageData does not carry, and the mapper must decide):
-//! - no HS code, goods description, customs office or destination country: `hs_code` and
-//!   `customs_office` are `None`; `description` is a generated text;
-//! - no quantity unit: the unit is the licence line's (from licenceData), so `unit` is
-//!   `None` here;
-//! - no declaration item number: the licence line number stands in for `item_no`;
-//! - no direction: a usage with an origin country (an imports-only field) is an import,
-//!   everything else is taken as an export;
-//! - the trader is only an identifier: the party's name is `CHIEF trader <id>`.
-//! - the line totals are CHIEF's cumulative figures, which may include earlier runs, so
-//!   they are not checked against the usage records of this file.
+//! What usageData does not carry: no HS code, goods description, customs office, country
+//! of destination or quantity unit, and no direction (that is the licence's).
 
 use std::fmt;
 
@@ -113,18 +106,6 @@ pub enum UsageType {
     MessageOnly,
 }
 
-impl UsageType {
-    pub fn code(self) -> char {
-        match self {
-            UsageType::Original => 'O',
-            UsageType::Adjusted => 'A',
-            UsageType::Contra => 'C',
-            UsageType::LateOriginal => 'L',
-            UsageType::MessageOnly => 'M',
-        }
-    }
-}
-
 /// One licence's usage report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedLicenceUsage {
@@ -169,156 +150,6 @@ pub struct ParsedUsage {
     pub consignee_name: Option<String>,
     pub declaration_mrn: Option<String>,
     pub departure_ics: Option<String>,
-}
-
-/// Model `CustomsProcedure` values usageData can imply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CustomsProcedure {
-    Export,
-    Import,
-}
-
-/// Model `PartyRole` values usageData can imply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PartyRole {
-    Exporter,
-    Importer,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedParty {
-    pub role: PartyRole,
-    pub name: String,
-    pub identifier: Option<String>,
-}
-
-/// A quantity whose unit usageData does not state (see the module limits).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedQuantity {
-    pub amount: String,
-    pub unit: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedMoney {
-    pub amount: String,
-    pub currency: String,
-}
-
-/// Model `AttachedDocument`: the licence line written off.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedAttachedDocument {
-    pub code: Option<String>,
-    pub authorization_ref: String,
-    pub line_no: Option<u32>,
-    pub quantity_written_off: Option<ParsedQuantity>,
-    pub value_written_off: Option<ParsedMoney>,
-}
-
-/// Model `CustomsDeclaration`, as far as a usage record can fill it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedDeclaration {
-    /// Line of the usage record.
-    pub line: u64,
-    pub source_ref: String,
-    pub usage_type: UsageType,
-    /// `URC/part`.
-    pub declaration_ref: String,
-    /// The licence line number (usageData has no item number).
-    pub item_no: u32,
-    pub procedure: CustomsProcedure,
-    pub customs_office: Option<String>,
-    pub date: String,
-    pub parties: Vec<ParsedParty>,
-    pub country_of_origin: Option<String>,
-    pub hs_code: Option<String>,
-    pub description: String,
-    pub quantity: Option<ParsedQuantity>,
-    pub value: Option<ParsedMoney>,
-    pub attached_documents: Vec<ParsedAttachedDocument>,
-}
-
-impl ParsedLicenceUsage {
-    /// The declaration items this licence's usage records stand for (module docs).
-    pub fn declarations(&self) -> Vec<ParsedDeclaration> {
-        let mut out = Vec::new();
-        for line in &self.lines {
-            for usage in &line.usages {
-                if usage.usage_type == UsageType::MessageOnly {
-                    continue;
-                }
-                let negate = usage.usage_type == UsageType::Contra;
-                let quantity = usage
-                    .quantity_used
-                    .as_deref()
-                    .filter(|q| !is_zero(q))
-                    .map(|q| ParsedQuantity {
-                        amount: signed(q, negate),
-                        unit: None,
-                    });
-                let value = match (usage.value_used.as_deref(), usage.currency.as_deref()) {
-                    (Some(v), Some(currency)) if !is_zero(v) => Some(ParsedMoney {
-                        amount: signed(v, negate),
-                        currency: currency.to_owned(),
-                    }),
-                    _ => None,
-                };
-                let part = usage.declaration_part_num.as_deref().unwrap_or_default();
-                let declaration_ref = format!("{}/{part}", usage.declaration_urc);
-                let procedure = if usage.origin_country.is_some() {
-                    CustomsProcedure::Import
-                } else {
-                    CustomsProcedure::Export
-                };
-                let parties = usage
-                    .trader_id
-                    .iter()
-                    .map(|id| ParsedParty {
-                        role: match procedure {
-                            CustomsProcedure::Import => PartyRole::Importer,
-                            CustomsProcedure::Export => PartyRole::Exporter,
-                        },
-                        name: format!("CHIEF trader {id}"),
-                        identifier: Some(id.clone()),
-                    })
-                    .collect();
-                out.push(ParsedDeclaration {
-                    line: usage.line,
-                    source_ref: format!(
-                        "{declaration_ref}/{}/{}/{}",
-                        self.authorization_ref,
-                        line.line_no,
-                        usage.usage_type.code()
-                    ),
-                    usage_type: usage.usage_type,
-                    item_no: line.line_no,
-                    procedure,
-                    customs_office: None,
-                    date: usage.control_date.clone(),
-                    parties,
-                    country_of_origin: usage.origin_country.clone(),
-                    hs_code: None,
-                    description: format!(
-                        "CHIEF usage ({}) of licence {} line {}",
-                        usage.usage_type.code(),
-                        self.authorization_ref,
-                        line.line_no
-                    ),
-                    attached_documents: vec![ParsedAttachedDocument {
-                        code: None,
-                        authorization_ref: self.authorization_ref.clone(),
-                        line_no: Some(line.line_no),
-                        quantity_written_off: quantity.clone(),
-                        value_written_off: value.clone(),
-                    }],
-                    declaration_ref,
-                    quantity,
-                    value,
-                });
-            }
-        }
-        out
-    }
 }
 
 /// Parses a whole message at once.
@@ -1002,15 +833,6 @@ fn is_zero(decimal: &str) -> bool {
     decimal.chars().all(|c| matches!(c, '0' | '.' | '-'))
 }
 
-/// Negates decimal text when asked (used for contra records).
-fn signed(decimal: &str, negate: bool) -> String {
-    match (negate, decimal.strip_prefix('-')) {
-        (false, _) => decimal.to_owned(),
-        (true, Some(positive)) => positive.to_owned(),
-        (true, None) => format!("-{decimal}"),
-    }
-}
-
 fn parse_date(text: &str) -> Option<String> {
     if text.len() != 8 || !text.chars().all(|c| c.is_ascii_digit()) {
         return None;
@@ -1089,52 +911,48 @@ mod tests {
         assert_eq!(problems(&parsed), Vec::<String>::new());
         let licences = usages(&parsed);
         assert_eq!(licences.len(), 5);
-        let declarations: Vec<ParsedDeclaration> =
-            licences.iter().flat_map(|u| u.declarations()).collect();
-        // 12 usage records, one of them message-only.
-        assert_eq!(declarations.len(), 11);
-
-        let rifles = &declarations[0];
-        assert_eq!(rifles.line, 4);
-        assert_eq!(rifles.declaration_ref, "6GB100200300000-ALB0312/A");
-        assert_eq!(
-            rifles.source_ref,
-            "6GB100200300000-ALB0312/A/GBSIEL/2026/0000101/P/1/O"
-        );
-        assert_eq!(rifles.date, "2026-03-12");
-        assert_eq!(rifles.procedure, CustomsProcedure::Export);
-        let document = &rifles.attached_documents[0];
-        assert_eq!(document.authorization_ref, "GBSIEL/2026/0000101/P");
-        assert_eq!(document.line_no, Some(1));
-        assert_eq!(
-            document.quantity_written_off,
-            Some(ParsedQuantity {
-                amount: "60".into(),
-                unit: None
+        let records: Vec<(&ParsedLicenceUsage, &ParsedUsageLine, &ParsedUsage)> = licences
+            .iter()
+            .flat_map(|u| {
+                u.lines
+                    .iter()
+                    .flat_map(move |l| l.usages.iter().map(move |r| (*u, l, r)))
             })
-        );
-        assert_eq!(document.value_written_off, None);
-
-        // The Danish licence is value-controlled; the contra nets out its original.
-        let denmark: Vec<&ParsedDeclaration> = declarations
-            .iter()
-            .filter(|d| d.attached_documents[0].authorization_ref == "GBSIEL/2026/0000107/P")
             .collect();
-        let values: Vec<&str> = denmark
-            .iter()
-            .filter_map(|d| d.value.as_ref().map(|v| v.amount.as_str()))
-            .collect();
-        assert_eq!(values, ["40000.00", "-40000.00", "25000.00", "180000.00"]);
-        assert_eq!(denmark[1].usage_type, UsageType::Contra);
-        assert_ne!(denmark[0].source_ref, denmark[1].source_ref);
+        assert_eq!(records.len(), 12);
 
-        let import = declarations
-            .last()
-            .map(|d| (d.procedure, d.country_of_origin.clone()));
+        let (licence, line, rifles) = records[0];
+        assert_eq!(licence.transaction_ref, "LU26183/00001");
+        assert_eq!(licence.licence_status, LicenceStatus::Open);
+        assert_eq!(licence.authorization_ref, "GBSIEL/2026/0000101/P");
+        assert_eq!(line.line_no, 1);
+        assert_eq!(line.quantity_used.as_deref(), Some("60"));
+        assert_eq!(rifles.line, 4);
+        assert_eq!(rifles.usage_type, UsageType::Original);
+        assert_eq!(rifles.declaration_urc, "6GB100200300000-ALB0312");
+        assert_eq!(rifles.declaration_part_num.as_deref(), Some("A"));
+        assert_eq!(rifles.control_date, "2026-03-12");
+        assert_eq!(rifles.quantity_used.as_deref(), Some("60"));
+        assert_eq!(rifles.currency, None);
+
+        // The Danish licence is value-controlled: amounts as written, the type says more.
+        let denmark: Vec<(UsageType, Option<&str>)> = records
+            .iter()
+            .filter(|(u, _, _)| u.authorization_ref == "GBSIEL/2026/0000107/P")
+            .map(|(_, _, r)| (r.usage_type, r.value_used.as_deref()))
+            .collect();
         assert_eq!(
-            import,
-            Some((CustomsProcedure::Import, Some("AT".to_owned())))
+            denmark,
+            [
+                (UsageType::Original, Some("40000.00")),
+                (UsageType::Contra, Some("40000.00")),
+                (UsageType::LateOriginal, Some("25000.00")),
+                (UsageType::Original, Some("180000.00")),
+            ]
         );
+
+        let import = records.last().map(|(_, _, r)| r.origin_country.clone());
+        assert_eq!(import, Some(Some("AT".to_owned())));
 
         let message = &licences[1].lines[0].usages[1];
         assert_eq!(message.usage_type, UsageType::MessageOnly);
@@ -1167,8 +985,12 @@ mod tests {
             assert_eq!(problems(&parsed), Vec::<String>::new(), "{name}");
             let found = usages(&parsed);
             assert_eq!(found.len(), licences, "{name}");
-            let declarations: usize = found.iter().map(|u| u.declarations().len()).sum();
-            assert_eq!(declarations, records, "{name}");
+            let usage_records: usize = found
+                .iter()
+                .flat_map(|u| &u.lines)
+                .map(|l| l.usages.len())
+                .sum();
+            assert_eq!(usage_records, records, "{name}");
         }
         if let Some(bytes) = sample("ILBDOTI_live_CHIEF_usageData_49543_201901130300") {
             let parsed = parse_all(&bytes);
@@ -1242,13 +1064,5 @@ mod tests {
                 "line 6: unknown record type 'tally'",
             ]
         );
-    }
-
-    #[test]
-    fn contra_amounts_are_negated_and_zeroes_dropped() {
-        assert_eq!(signed("5", true), "-5");
-        assert_eq!(signed("-5", true), "5");
-        assert_eq!(signed("5", false), "5");
-        assert!(is_zero("0") && is_zero("0.00") && !is_zero("0.01"));
     }
 }

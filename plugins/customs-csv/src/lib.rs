@@ -3,11 +3,31 @@
 //! Header (required, in this order):
 //! `declaration_ref,item_no,procedure,customs_office,date,partner_country,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no`
 //!
-//! `procedure` is export, import, transit or re_export; `partner_country` is the country
-//! of destination for exports, transit and re-exports, of dispatch for imports;
-//! `authorization_ref` and `line_no`
-//! name the licence line the item writes off (empty when none was declared). This is also
-//! the format `cargo xtask bench import` generates.
+//! This is also the format `cargo xtask bench import` generates.
+//!
+//! # `customs_declaration` ← one row (`source_ref` `declaration_ref/item_no`)
+//!
+//! | model field | column |
+//! |---|---|
+//! | `declaration_ref`, `item_no` | `declaration_ref`, `item_no` |
+//! | `procedure` | `procedure`: `export`, `import`, `transit`, `re_export` (or `re-export`) |
+//! | `customs_office` | `customs_office` |
+//! | `date` | `date` |
+//! | `country_of_destination` | `partner_country`, for exports, transit and re-exports |
+//! | `country_of_dispatch` | `partner_country`, for imports |
+//! | `hs_code` | `hs_code` |
+//! | `description` | `description` |
+//! | `quantity` | `quantity` + `unit` |
+//! | `value` | `value` + `currency` (the invoice value) |
+//! | `attached_documents` | `authorization_ref` + `line_no`: the licence line the item cites, without amounts (empty when none was declared) |
+//!
+//! The format has no column for the record model 2 fields `status`, `exit_date`,
+//! `movement`, `control_entry`/`control_entry_basis`, `statistical_value` (its `value` is
+//! the invoice value, not the statistical value) or `serial_numbers`, nor for parties or
+//! the country of origin: they stay empty rather than guessed. It has no amount written off
+//! either, so the licence citation gives no `licence_usage` record: the write-offs counted
+//! per licence line come from the customs systems that record them (CHIEF usage data,
+//! ASYCUDA's licence deductions).
 
 use interlock_pdk::prelude::*;
 

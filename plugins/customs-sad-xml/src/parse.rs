@@ -9,10 +9,12 @@
 //!
 //! ```text
 //! ASYCUDA
+//!   Export_release/Date_of_exit                           -> exit_date, status exited
 //!   Property/Nbers/Total_number_of_items                  checked against the items
 //!   Identification/Office_segment/Customs_clearance_office_code   -> customs_office
 //!   Identification/Type/Type_of_declaration               EX, IM, TR (fallback procedure)
 //!   Identification/Registration/Serial_number, Number, Date  -> declaration_ref, date
+//!   Identification/Assessment/Date, Identification/receipt/Date -> status
 //!   Traders/Exporter/Exporter_code, Exporter_name         -> party exporter
 //!   Traders/Consignee/Consignee_code, Consignee_name      -> party consignee (importer on imports)
 //!   Declarant/Declarant_code, Declarant_name              -> party declarant
@@ -21,15 +23,33 @@
 //!   Item (one record each)
 //!     Attached_documents/Attached_document_code, _name, _reference, _date
 //!     Tarification/HScode/Commodity_code                  -> hs_code
-//!     Tarification/Extended_customs_procedure             -> procedure (CPC first digit)
+//!     Tarification/Extended_customs_procedure             -> procedure (CPC first digit),
+//!                                                            movement (first two digits)
 //!     Tarification/Supplementary_unit/Suppplementary_unit_code, _quantity -> quantity
 //!     Goods_description/Description_of_goods (or Commercial_Description) -> description
 //!     Goods_description/Country_of_origin_code            -> country_of_origin
 //!     Licence_number, Quantity_deducted_from_licence, Amount_deducted_from_licence
-//!     Free_text_1, Free_text_2                            "LICENCE LINE n" -> line_no
+//!     Free_text_1, Free_text_2                            "LICENCE LINE n" -> line_no,
+//!                                 "CONTROL ENTRY ML1.a" -> control_entry (declared),
+//!                                 "SERIAL NUMBERS a, b" -> serial_numbers
 //!     Valuation_item/Item_Invoice/Amount_foreign_currency, Currency_code,
 //!                                 Amount_national_currency -> value
+//!     Valuation_item/Statistical_value                    -> statistical_value (national currency)
 //! ```
+//!
+//! Status, from ASYCUDA's process fields (the same for every item of a declaration): a
+//! `Date_of_exit` in `Export_release` (the exit confirmed) is `exited`; else a receipt
+//! date (duties and taxes paid, the last step before release) is `cleared`; else, when the
+//! export carries the assessment, receipt or export release sections at all (empty), the
+//! declaration is registered but not through: `lodged`. A file without any of them says
+//! nothing about status. ASYCUDA's cancellation is not in the SAD XML, so `invalidated`
+//! is never given.
+//!
+//! Control entry and serial numbers: the SAD has no box for either. The reporting State's
+//! declarants write them in box 44 free text, like the licence line, separated by `;`
+//! (`LICENCE LINE 1; CONTROL ENTRY ML10.a; SERIAL NUMBERS PA9-0007`). ASYCUDA's SAD XML
+//! has no field for a customs officer's classification (its `Assessment` is the tax
+//! assessment), so a control entry is always as declared.
 //!
 //! Licence write-off: ASYCUDA's licence module fills `Licence_number` and the quantity and
 //! amount (national currency) deducted from it; it has no licence line number, so the
@@ -82,6 +102,21 @@ pub enum CustomsProcedure {
     Import,
     Transit,
     ReExport,
+}
+
+/// Model `DeclarationStatus` values the SAD's process fields give (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclarationStatus {
+    Lodged,
+    Cleared,
+    Exited,
+}
+
+/// Model `Movement`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Movement {
+    Permanent,
+    Temporary,
 }
 
 /// Model `PartyRole` values a SAD can express.
@@ -156,6 +191,15 @@ pub struct ParsedDeclaration {
     pub description: String,
     pub quantity: Option<ParsedQuantity>,
     pub value: Option<ParsedMoney>,
+    pub status: Option<DeclarationStatus>,
+    pub exit_date: Option<String>,
+    pub movement: Option<Movement>,
+    /// Box 46, in the national currency.
+    pub statistical_value: Option<ParsedMoney>,
+    /// As declared in box 44 free text (`CONTROL ENTRY ML1.a`).
+    pub control_entry: Option<String>,
+    /// As declared in box 44 free text (`SERIAL NUMBERS a, b`).
+    pub serial_numbers: Vec<String>,
     pub attached_documents: Vec<ParsedAttachedDocument>,
     pub supporting_documents: Vec<SadDocument>,
 }
@@ -273,6 +317,27 @@ impl Parser {
         let exporter = field.party("Traders/Exporter", "Exporter_code", "Exporter_name");
         let consignee = field.party("Traders/Consignee", "Consignee_code", "Consignee_name");
         let declarant = field.party("Declarant", "Declarant_code", "Declarant_name");
+        let exit_date = field.date("Export_release/Date_of_exit", false);
+        let receipt_date = field
+            .date("Identification/receipt/Date", false)
+            .or_else(|| field.date("Identification/Receipt/Date", false));
+        let has_process_fields = [
+            "Export_release",
+            "Identification/Assessment",
+            "Identification/receipt",
+            "Identification/Receipt",
+        ]
+        .iter()
+        .any(|path| tree.find(node, path).is_some());
+        let status = if exit_date.is_some() {
+            Some(DeclarationStatus::Exited)
+        } else if receipt_date.is_some() {
+            Some(DeclarationStatus::Cleared)
+        } else if has_process_fields {
+            Some(DeclarationStatus::Lodged)
+        } else {
+            None
+        };
 
         let year = date.get(0..4).unwrap_or_default();
         let declaration_ref = match &serial {
@@ -304,12 +369,8 @@ impl Parser {
                 node: item,
                 problems: &mut problems,
             };
-            let procedure = match procedure(
-                field
-                    .optional("Tarification/Extended_customs_procedure")
-                    .as_deref(),
-                declaration_type.as_deref(),
-            ) {
+            let cpc = field.optional("Tarification/Extended_customs_procedure");
+            let procedure = match procedure(cpc.as_deref(), declaration_type.as_deref()) {
                 Ok(procedure) => procedure,
                 Err(message) => {
                     field.problems.push(problem(
@@ -343,6 +404,22 @@ impl Parser {
             }
             let origin = field.country("Goods_description/Country_of_origin_code");
             let value = field.invoice_value(&self.national_currency);
+            let statistical_value =
+                field
+                    .decimal("Valuation_item/Statistical_value")
+                    .map(|amount| ParsedMoney {
+                        amount,
+                        currency: self.national_currency.clone(),
+                    });
+            let free_text: Vec<String> = ["Free_text_1", "Free_text_2"]
+                .into_iter()
+                .filter_map(|path| field.optional(path))
+                .collect();
+            let control_entry = free_text.iter().find_map(|text| control_entry(text));
+            let serial_numbers = free_text
+                .iter()
+                .find_map(|text| serial_numbers(text))
+                .unwrap_or_default();
             let supporting: Vec<SadDocument> = tree
                 .children_named(item, "Attached_documents")
                 .map(|doc| SadDocument {
@@ -388,6 +465,12 @@ impl Parser {
                 description: description.unwrap_or_default(),
                 quantity,
                 value,
+                status,
+                exit_date: exit_date.clone(),
+                movement: cpc.as_deref().and_then(movement),
+                statistical_value,
+                control_entry,
+                serial_numbers,
                 attached_documents: attached,
                 supporting_documents: supporting,
             });
@@ -427,6 +510,58 @@ fn procedure(
             "neither the procedure code {cpc:?} nor a declaration type gives a procedure"
         )),
     }
+}
+
+/// Whether the goods move for good, from the procedure code's requested procedure (its
+/// first two digits; the last two are the previous procedure):
+/// - permanent: `10` export, `40`-`49` release for free circulation / home use, `31`
+///   re-export of goods that were not admitted temporarily;
+/// - temporary: `21` outward processing, `22` and `23` temporary export (for return),
+///   `51` inward processing, `53` temporary admission, `61` and `63` re-importation of
+///   what left temporarily, `31` re-export after inward processing or temporary admission
+///   (previous procedure `51` or `53`);
+/// - other codes (warehousing, free zones, transit) say nothing about it.
+fn movement(cpc: &str) -> Option<Movement> {
+    let requested = cpc.get(0..2)?;
+    let previous = cpc.get(2..4).unwrap_or_default();
+    match requested {
+        "10" | "40" | "41" | "42" | "43" | "44" | "45" | "46" | "48" | "49" => {
+            Some(Movement::Permanent)
+        }
+        "21" | "22" | "23" | "51" | "53" | "61" | "63" => Some(Movement::Temporary),
+        "31" if matches!(previous, "51" | "53") => Some(Movement::Temporary),
+        "31" => Some(Movement::Permanent),
+        _ => None,
+    }
+}
+
+/// The text after `label` (any case) in a free text, up to the next `;`, trimmed of `:`.
+fn labelled<'t>(text: &'t str, label: &str) -> Option<&'t str> {
+    let start = text.to_ascii_uppercase().find(label)? + label.len();
+    let rest = text.get(start..)?;
+    let rest = rest.split(';').next().unwrap_or_default();
+    let rest = rest.trim().trim_start_matches(':').trim();
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// `CONTROL ENTRY ML1.a.4` -> `ML1.a.4` (the first word after the label).
+fn control_entry(text: &str) -> Option<String> {
+    labelled(text, "CONTROL ENTRY")?
+        .split_whitespace()
+        .next()
+        .map(|entry| entry.trim_end_matches([',', '.']).to_owned())
+        .filter(|entry| !entry.is_empty())
+}
+
+/// `SERIAL NUMBERS A1, A2` -> `[A1, A2]`, as written.
+fn serial_numbers(text: &str) -> Option<Vec<String>> {
+    let list: Vec<String> = labelled(text, "SERIAL NUMBERS")?
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!list.is_empty()).then_some(list)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -966,10 +1101,10 @@ mod tests {
         let parsed = parse_all(&fixture(), "GBP");
         assert_eq!(problems(&parsed), Vec::<String>::new());
         let items = declarations(&parsed);
-        assert_eq!(items.len(), 13);
+        assert_eq!(items.len(), 14);
         let refs: std::collections::BTreeSet<&str> =
             items.iter().map(|d| d.declaration_ref.as_str()).collect();
-        assert_eq!(refs.len(), 8);
+        assert_eq!(refs.len(), 9);
 
         let rifles = items[0];
         assert_eq!(rifles.source_ref, "FXT01 2026 E 1021/1");
@@ -1138,6 +1273,79 @@ mod tests {
 
         let parsed = parse_all(b"<ASYCUDA>\xff</ASYCUDA>", "GBP");
         assert_eq!(problems(&parsed), ["line 1: input is not valid UTF-8"]);
+    }
+
+    #[test]
+    fn status_comes_from_the_process_fields_where_the_file_has_them() {
+        let item = "<Item><Tarification><HScode><Commodity_code>93020000</Commodity_code></HScode></Tarification>\n\
+             <Goods_description><Description_of_goods>Pistols</Description_of_goods></Goods_description></Item>";
+        let status = |xml: String| {
+            declarations(&parse_all(xml.as_bytes(), "GBP"))
+                .first()
+                .map(|d| (d.status, d.exit_date.clone()))
+        };
+        assert_eq!(status(wrap(item)), Some((None, None)));
+        let assessed = wrap(item).replace(
+            "</Registration>",
+            "</Registration><Assessment><Number>7</Number><Date>2026-02-03</Date></Assessment><receipt><Number/><Date/></receipt>",
+        );
+        assert_eq!(
+            status(assessed.clone()),
+            Some((Some(DeclarationStatus::Lodged), None))
+        );
+        let paid = assessed.replace(
+            "<receipt><Number/><Date/>",
+            "<receipt><Number>7</Number><Date>2026-02-04</Date>",
+        );
+        assert_eq!(
+            status(paid.clone()),
+            Some((Some(DeclarationStatus::Cleared), None))
+        );
+        let exited = paid.replace(
+            "<ASYCUDA>",
+            "<ASYCUDA><Export_release><Date_of_exit>2026-02-05</Date_of_exit></Export_release>",
+        );
+        assert_eq!(
+            status(exited),
+            Some((
+                Some(DeclarationStatus::Exited),
+                Some("2026-02-05".to_owned())
+            ))
+        );
+    }
+
+    #[test]
+    fn movement_comes_from_the_requested_procedure() {
+        for (cpc, expected) in [
+            ("1000", Some(Movement::Permanent)),
+            ("1040", Some(Movement::Permanent)),
+            ("4000", Some(Movement::Permanent)),
+            ("2300", Some(Movement::Temporary)),
+            ("2100", Some(Movement::Temporary)),
+            ("5300", Some(Movement::Temporary)),
+            ("6123", Some(Movement::Temporary)),
+            ("3153", Some(Movement::Temporary)),
+            ("3171", Some(Movement::Permanent)),
+            ("7100", None),
+            ("8000", None),
+            ("1", None),
+        ] {
+            assert_eq!(movement(cpc), expected, "{cpc}");
+        }
+    }
+
+    #[test]
+    fn control_entry_and_serial_numbers_are_read_from_free_text() {
+        let text = "LICENCE LINE 1; control entry: ML1.a.4; SERIAL NUMBERS HK-1, HK 2 ,";
+        assert_eq!(licence_line(text), Some(1));
+        assert_eq!(control_entry(text).as_deref(), Some("ML1.a.4"));
+        assert_eq!(
+            serial_numbers(text),
+            Some(vec!["HK-1".to_owned(), "HK 2".to_owned()])
+        );
+        assert_eq!(control_entry("LICENCE LINE 1"), None);
+        assert_eq!(control_entry("CONTROL ENTRY ;"), None);
+        assert_eq!(serial_numbers("SERIAL NUMBERS"), None);
     }
 
     #[test]

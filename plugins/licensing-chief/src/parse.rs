@@ -117,7 +117,7 @@ pub enum PartyRole {
 pub enum ControlledBy {
     /// `B`: quantity and value.
     Both,
-    /// `O`: open, usage not recorded.
+    /// `O`: open, usage not recorded (model `unlimited`).
     Open,
     /// `Q`: quantity only.
     Quantity,
@@ -134,6 +134,8 @@ pub struct ParsedParty {
     pub country: Option<String>,
     /// TURN or registered trader id (an EORI in practice).
     pub identifier: Option<String>,
+    /// From the `trader` record (the UK trader), not `foreignTrader`.
+    pub from_trader_record: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,14 +198,15 @@ pub struct ParsedAuthorization {
     pub origin_countries: Vec<String>,
     /// Use `R`.
     pub transit_countries: Vec<String>,
-    /// Use `E`: prohibited destinations (no model field; kept for checks and evidence).
+    /// Use `E`: prohibited destinations.
     pub prohibited_destination_countries: Vec<String>,
     /// Use `P`.
     pub prohibited_origin_countries: Vec<String>,
     /// Use `S`.
     pub prohibited_transit_countries: Vec<String>,
     pub country_groups: Vec<CountryGroup>,
-    /// Provisos as written; `||` is the record's own line separator.
+    /// Provisos as written; `||` is the record's own line separator. On a cancel, the
+    /// reason for it.
     pub restrictions: Option<String>,
     pub lines: Vec<ParsedLine>,
 }
@@ -748,6 +751,7 @@ fn parse_trader(args: &Fields<'_>, licence: &mut ParsedAuthorization) -> Result<
         address,
         country: identifier.as_deref().and_then(eori_country),
         identifier,
+        from_trader_record: true,
     });
     Ok(())
 }
@@ -798,6 +802,7 @@ fn parse_foreign_trader(
         address: address_from(address_fields),
         country,
         identifier: None,
+        from_trader_record: false,
     });
     Ok(())
 }

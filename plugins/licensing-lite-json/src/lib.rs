@@ -1,12 +1,41 @@
-//! UK LITE's JSON licence payload (the `licence` objects LITE sends to HMRC), one
-//! authorization record per licence. Parsing lives in `parse.rs`; this file maps its
-//! output to interlock records.
+//! UK LITE's JSON licence payload (the `licence` objects LITE sends to HMRC through
+//! lite-hmrc), mapped to interlock records (record model 2). Parsing lives in `parse.rs`.
 //!
-//! - `action` insert/update/replace → status issued (an update or replace of the same
-//!   reference becomes a new revision of the record); cancel → cancelled.
-//! - Open licences (OIEL, OGEL types) are marked `open`: no quantity limits or consignee.
-//! - LITE does not name the issuing authority in the payload; it is always the UK's
-//!   Export Control Joint Unit, which operates LITE.
+//! `action` (lite-api `HMRCIntegrationActionEnum`, lite-hmrc `LicenceActionEnum`):
+//!
+//! | action | record |
+//! |---|---|
+//! | `insert` | the licence, issued, `status_history` [Issue effective `start_date`] |
+//! | `update`, `replace` | the full licence, [Amend] (LITE status `reinstated`: [Amend, Reinstate]), effective `effective_date` or else the new `start_date` |
+//! | `cancel` | a status change: Cancel, or by LITE `status` Revoke (`revoked`), Surrender (`surrendered`), Suspend (`suspended`), Expire (`expired`), Exhaust (`exhausted`) |
+//! | `exhaust`, `expire`, `surrender` | a status change: Exhaust, Expire, Surrender |
+//! | `open` | nothing (HMRC says the licence is in use); a warning |
+//!
+//! A status change takes effect on `effective_date` (an interlock extension: LITE's payload
+//! carries no date for it; `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`); without it the status
+//! change is refused on its line, because a date cannot be guessed. Every message carries
+//! `message.source` `LITE licence payload` (no run number or time: messages of this
+//! stream apply in import order) and each event's `source` names LITE's licence id.
+//!
+//! | model field | LITE payload |
+//! |---|---|
+//! | `reference` (and `source_ref`) | `reference` |
+//! | `direction`, `open` | `type`: siel/oiel/ogel export, sicl/oicl/ogcl brokering, sitl/ogtl transshipment, SIL/OIL/SAN/DFL import; oiel/ogel/oicl/open types `open` |
+//! | `issue_date`, `valid_from`, `valid_until` | `start_date` (no issue date in the payload), `start_date`, `end_date` |
+//! | `parties[]` exporter (importer, broker by type) | `organisation`: `name`, `address` lines and postcode, `address.country.id`; `eori_number` → identifier scheme `eori` (`other` if not EORI-shaped); `party_type` company |
+//! | `parties[]` end user | `end_user`: `name`, `address`, `address.country.id` |
+//! | `countries[]` | `countries[].id` (destinations; origins for import types); a standard licence without them: the end user's country as destination |
+//! | `country_groups[]` | `country_group` (destination, as lite-hmrc sends it to CHIEF) |
+//! | `lines[]` | `goods[]` in payload order, numbered from 1 (as lite-hmrc numbers CHIEF lines) |
+//! | `lines[].description` | `name: description` |
+//! | `lines[].control_entry` | `control_list_entries[0]` (extension, LITE `Good` ratings) |
+//! | `lines[].quantity`, `value` | `quantity` with `unit` (→ Rec 20), `value` in GBP |
+//! | `lines[].controlled_by` | open licence: unlimited; a quantity: quantity (lite-hmrc sends CHIEF `Q`) |
+//! | `lines[].serial_numbers` | `serial_numbers` (extension, LITE `FirearmGoodDetails`) |
+//! | `lines[].serials_complete` | `serial_numbers_available` = `AVAILABLE` and, where given, `number_of_items` serials |
+//!
+//! LITE does not name the issuing authority in the payload; it is always the UK's Export
+//! Control Joint Unit, which operates LITE.
 
 mod parse;
 
@@ -14,6 +43,8 @@ use interlock_pdk::prelude::*;
 
 const AGENCY: &str = "licensing";
 const ISSUING_AUTHORITY: &str = "Export Control Joint Unit";
+/// The stream all payloads belong to.
+const STREAM: &str = "LITE licence payload";
 
 #[derive(Default)]
 pub struct LiteJson {
@@ -52,12 +83,16 @@ fn translate(items: Vec<parse::Parsed>) -> Translation {
             parse::Parsed::Authorization(licence) => {
                 let line = licence.line;
                 let reference = licence.reference.clone();
-                out.record(
-                    AGENCY,
-                    reference,
-                    line,
-                    Body::Authorization(authorization(licence)),
-                );
+                match message(licence) {
+                    Ok(Some(body)) => out.record(AGENCY, reference, line, body),
+                    Ok(None) => out.warning(
+                        line,
+                        "action",
+                        "lite-payload",
+                        format!("licence {reference}: action `open` (the licence is in use) changes nothing"),
+                    ),
+                    Err(message) => out.error(line, "effective_date", "lite-payload", message),
+                }
             }
             parse::Parsed::Problem(problem) => out.error(
                 problem.line,
@@ -70,11 +105,106 @@ fn translate(items: Vec<parse::Parsed>) -> Translation {
     out
 }
 
+fn message_order() -> MessageOrder {
+    MessageOrder::new(STREAM)
+}
+
+/// The record a payload gives: a licence, a status change, or nothing (`open`).
+fn message(licence: parse::ParsedAuthorization) -> std::result::Result<Option<Body>, String> {
+    use parse::LicenceAction as A;
+    use parse::LiteStatus as S;
+    let action = match licence.action {
+        A::Insert | A::Update | A::Replace => {
+            return Ok(Some(Body::Authorization(authorization(licence))));
+        }
+        A::Open => return Ok(None),
+        A::Cancel => match licence.lite_status {
+            Some(S::Revoked) => LicenceAction::Revoke,
+            Some(S::Surrendered) => LicenceAction::Surrender,
+            Some(S::Suspended) => LicenceAction::Suspend,
+            Some(S::Expired) => LicenceAction::Expire,
+            Some(S::Exhausted) => LicenceAction::Exhaust,
+            _ => LicenceAction::Cancel,
+        },
+        A::Exhaust => LicenceAction::Exhaust,
+        A::Expire => LicenceAction::Expire,
+        A::Surrender => LicenceAction::Surrender,
+    };
+    let Some(date) = licence.effective_date.clone() else {
+        return Err(format!(
+            "{} of licence {} needs the date it takes effect (`effective_date`); the LITE payload carries none",
+            action_name(action),
+            licence.reference
+        ));
+    };
+    Ok(Some(Body::AuthorizationStatusChange(StatusChange {
+        event: event(&licence, action, date),
+        message: Some(message_order()),
+        ..StatusChange::new(licence.reference.clone(), StatusEvent::new(action, ""))
+    })))
+}
+
+fn action_name(action: LicenceAction) -> &'static str {
+    match action {
+        LicenceAction::Apply => "apply",
+        LicenceAction::Refuse => "refuse",
+        LicenceAction::Issue => "issue",
+        LicenceAction::Amend => "amend",
+        LicenceAction::Suspend => "suspend",
+        LicenceAction::Reinstate => "reinstate",
+        LicenceAction::Revoke => "revoke",
+        LicenceAction::Cancel => "cancel",
+        LicenceAction::Surrender => "surrender",
+        LicenceAction::Expire => "expire",
+        LicenceAction::Exhaust => "exhaust",
+    }
+}
+
+fn event(licence: &parse::ParsedAuthorization, action: LicenceAction, date: String) -> StatusEvent {
+    StatusEvent {
+        effective_time: licence.effective_time.clone(),
+        source: licence
+            .lite_id
+            .as_ref()
+            .map(|id| format!("{STREAM}, licence id {id}")),
+        ..StatusEvent::new(action, date)
+    }
+}
+
+/// An identifier of EORI form: a two-letter country prefix and up to 15 letters or digits.
+fn is_eori(identifier: &str) -> bool {
+    identifier
+        .split_at_checked(2)
+        .is_some_and(|(prefix, rest)| {
+            prefix.chars().all(|c| c.is_ascii_uppercase())
+                && (1..=15).contains(&rest.len())
+                && rest.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+}
+
 fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
     let open = matches!(
         licence.licence_type.to_ascii_lowercase().as_str(),
         "oiel" | "ogel" | "oicl" | "open"
     );
+    let date = licence
+        .effective_date
+        .clone()
+        .or_else(|| licence.valid_from.clone());
+    let actions: &[LicenceAction] = match (licence.action, licence.lite_status) {
+        (parse::LicenceAction::Insert, _) => &[LicenceAction::Issue],
+        (_, Some(parse::LiteStatus::Reinstated)) => {
+            &[LicenceAction::Amend, LicenceAction::Reinstate]
+        }
+        _ => &[LicenceAction::Amend],
+    };
+    let status_history = match date {
+        Some(date) => actions
+            .iter()
+            .map(|action| event(&licence, *action, date.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
     Authorization {
         reference: licence.reference,
         direction: match licence.direction {
@@ -83,10 +213,7 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
             parse::Direction::Transshipment => Direction::Transshipment,
             parse::Direction::Brokering => Direction::Brokering,
         },
-        status: match licence.status {
-            parse::AuthorizationStatus::Issued => AuthorizationStatus::Issued,
-            parse::AuthorizationStatus::Cancelled => AuthorizationStatus::Cancelled,
-        },
+        status: AuthorizationStatus::Issued,
         open,
         issuing_authority: ISSUING_AUTHORITY.to_owned(),
         application_date: None,
@@ -104,14 +231,20 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                     parse::PartyRole::EndUser => PartyRole::EndUser,
                 },
                 name: p.name,
-                party_type: None,
+                party_type: p.organisation.then_some(PartyType::Company),
                 address: p.address,
                 country: p.country,
-                // The source does not say which scheme; kept as `other`, as 1.0 did.
                 identifiers: p
                     .identifier
                     .into_iter()
-                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id))
+                    .map(|id| {
+                        let scheme = if is_eori(&id) {
+                            IdentifierScheme::Eori
+                        } else {
+                            IdentifierScheme::Other
+                        };
+                        PartyIdentifier::new(scheme, id)
+                    })
                     .collect(),
             })
             .collect(),
@@ -122,14 +255,18 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
         .into_iter()
         .flat_map(|(codes, role)| codes.into_iter().map(move |c| LicenceCountry::new(c, role)))
         .collect(),
-        country_groups: Vec::new(),
+        country_groups: licence
+            .country_group
+            .into_iter()
+            .map(|name| CountryGroup::new(name, CountryRole::Destination))
+            .collect(),
         end_use: None,
         euc_reference: None,
         provisos: Vec::new(),
         refusal_reasons: Vec::new(),
         refusal_criteria: Vec::new(),
-        status_history: Vec::new(),
-        message: None,
+        status_history,
+        message: Some(message_order()),
         lines: licence
             .lines
             .into_iter()
@@ -138,13 +275,19 @@ fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
                 description: line.description,
                 control_entry: line.control_entry,
                 hs_code: None,
-                controlled_by: None,
+                controlled_by: if open {
+                    Some(ControlledBy::Unlimited)
+                } else if line.quantity.is_some() {
+                    Some(ControlledBy::Quantity)
+                } else {
+                    None
+                },
                 quantity: line.quantity.map(|q| quantity(&q.amount, &q.unit)),
                 value: line.value.map(|v| money(&v.amount, &v.currency)),
                 make: None,
                 model: None,
                 serial_numbers: line.serial_numbers,
-                serials_complete: false,
+                serials_complete: line.serials_complete,
             })
             .collect(),
     }
@@ -156,26 +299,225 @@ export_plugin!(LiteJson);
 mod plugin_tests {
     use super::*;
 
-    #[test]
-    fn the_fixture_gives_the_scenario_licences_without_problems() {
+    /// The PDK's record types have no `PartialEq`: compare what they print.
+    macro_rules! assert_same {
+        ($left:expr, $right:expr $(,)?) => {
+            assert_eq!(format!("{:?}", $left), format!("{:?}", $right))
+        };
+    }
+
+    fn run(bytes: &[u8]) -> Translation {
         let mut plugin = LiteJson::default();
-        let text = include_bytes!("../fixtures/licences-2026.json");
         let mut out = Translation::default();
-        for chunk in text.chunks(100) {
+        for chunk in bytes.chunks(100) {
             out.extend(plugin.feed(chunk).expect("feeds"));
         }
         out.extend(plugin.finish().expect("finishes"));
+        out
+    }
+
+    fn licence(draft: &Draft) -> &Authorization {
+        match &draft.record {
+            Body::Authorization(a) => a,
+            other => panic!("not a licence: {other:?}"),
+        }
+    }
+
+    fn change(draft: &Draft) -> &StatusChange {
+        match &draft.record {
+            Body::AuthorizationStatusChange(c) => c,
+            other => panic!("not a status change: {other:?}"),
+        }
+    }
+
+    const SIEL: &str = r#""reference": "GBSIEL/2026/0000001/P", "type": "siel",
+        "start_date": "2026-01-01", "end_date": "2027-01-01",
+        "organisation": {"name": "Albion Arms Ltd", "eori_number": "GB100200300000",
+                         "address": {"line_1": "Unit 4", "country": {"id": "GB"}}},
+        "end_user": {"name": "Policia Federal", "address": {"line_1": "Brasilia", "country": {"id": "BR"}}}"#;
+
+    #[test]
+    fn the_fixture_gives_the_scenario_licences_without_problems() {
+        let out = run(include_bytes!("../fixtures/licences-2026.json"));
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let references: Vec<&str> = out.records.iter().map(|d| d.source_ref.as_str()).collect();
         assert_eq!(
             references,
             ["GBSIEL/2026/0000101/P", "GBOIEL/2026/0000102/P"]
         );
-        let open: Vec<bool> = out
+        let open: Vec<bool> = out.records.iter().map(|d| licence(d).open).collect();
+        assert_eq!(open, [false, true]);
+        let l1 = licence(&out.records[0]);
+        assert_same!(
+            l1.status_history,
+            [StatusEvent {
+                source: Some(
+                    "LITE licence payload, licence id 5b0e2c1a-7d4f-4e8a-9a61-2f3c8d9e0101".into()
+                ),
+                ..StatusEvent::new(LicenceAction::Issue, "2026-01-15")
+            }]
+        );
+        assert_same!(l1.message, Some(MessageOrder::new("LITE licence payload")));
+        assert_same!(
+            l1.parties[0].identifiers,
+            [PartyIdentifier::new(
+                IdentifierScheme::Eori,
+                "GB100200300000"
+            )]
+        );
+        assert_same!(l1.parties[0].party_type, Some(PartyType::Company));
+        assert_same!(l1.lines[0].controlled_by, Some(ControlledBy::Quantity));
+        // Three serials of 120 rifles: a sample, not the list.
+        assert!(!l1.lines[0].serials_complete);
+        let l2 = licence(&out.records[1]);
+        assert_same!(l2.lines[0].controlled_by, Some(ControlledBy::Unlimited));
+    }
+
+    #[test]
+    fn update_is_the_full_licence_with_an_amend_event() {
+        let input = format!(
+            r#"{{"licence": {{"id": "L-2", "action": "update", "old_id": "L-1", {SIEL},
+              "goods": [{{"name": "Rifles", "unit": "NAR", "quantity": 10, "value": 1000}}]}}}}"#
+        );
+        let out = run(input.as_bytes());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let a = licence(&out.records[0]);
+        assert_same!(a.status, AuthorizationStatus::Issued);
+        assert_same!(
+            a.status_history,
+            [StatusEvent {
+                source: Some("LITE licence payload, licence id L-2".into()),
+                ..StatusEvent::new(LicenceAction::Amend, "2026-01-01")
+            }]
+        );
+        assert_same!(
+            a.countries,
+            [LicenceCountry::new("BR", CountryRole::Destination)]
+        );
+        assert_eq!(a.lines.len(), 1);
+
+        // A reinstatement is an amendment that lifts a suspension, on its effective date.
+        let input = format!(
+            r#"{{"licence": {{"action": "update", "status": "reinstated",
+              "effective_date": "2026-03-04", {SIEL}}}}}"#
+        );
+        let out = run(input.as_bytes());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let actions: Vec<String> = licence(&out.records[0])
+            .status_history
+            .iter()
+            .map(|e| format!("{} {}", action_name(e.action), e.effective))
+            .collect();
+        assert_eq!(actions, ["amend 2026-03-04", "reinstate 2026-03-04"]);
+    }
+
+    #[test]
+    fn cancel_is_a_status_change_and_the_lite_status_names_the_action() {
+        let input = r#"{"licences": [
+          {"id": "L-1", "reference": "GBSIEL/2026/0000001/P", "type": "siel", "action": "cancel",
+           "effective_date": "2026-05-05T10:30"},
+          {"reference": "GBSIEL/2026/0000002/P", "type": "siel", "action": "cancel",
+           "status": "revoked", "effective_date": "2026-05-06"},
+          {"reference": "GBSIEL/2026/0000003/P", "type": "siel", "action": "exhaust",
+           "effective_date": "2026-05-07"},
+          {"reference": "GBSIEL/2026/0000004/P", "type": "siel", "action": "surrender",
+           "effective_date": "2026-05-08"},
+          {"reference": "GBSIEL/2026/0000005/P", "type": "siel", "action": "expire",
+           "effective_date": "2026-05-09"}
+        ]}"#;
+        let out = run(input.as_bytes());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let first = change(&out.records[0]);
+        assert_same!(
+            first,
+            StatusChange {
+                reference: "GBSIEL/2026/0000001/P".into(),
+                event: StatusEvent {
+                    effective_time: Some("10:30".into()),
+                    source: Some("LITE licence payload, licence id L-1".into()),
+                    ..StatusEvent::new(LicenceAction::Cancel, "2026-05-05")
+                },
+                message: Some(MessageOrder::new("LITE licence payload")),
+            }
+        );
+        let actions: Vec<&str> = out
             .records
             .iter()
-            .map(|d| matches!(&d.record, Body::Authorization(a) if a.open))
+            .map(|d| action_name(change(d).event.action))
             .collect();
-        assert_eq!(open, [false, true]);
+        assert_eq!(
+            actions,
+            ["cancel", "revoke", "exhaust", "surrender", "expire"]
+        );
+    }
+
+    #[test]
+    fn a_status_change_without_a_date_is_refused_and_open_changes_nothing() {
+        let input = r#"{"licences": [
+          {"reference": "GBSIEL/2026/0000001/P", "type": "siel", "action": "cancel"},
+          {"reference": "GBSIEL/2026/0000002/P", "type": "siel", "action": "open"}
+        ]}"#;
+        let out = run(input.as_bytes());
+        assert!(out.records.is_empty());
+        let found: Vec<String> = out
+            .diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{:?} {} {}: {}",
+                    d.severity,
+                    d.line.unwrap_or(0),
+                    d.field.as_deref().unwrap_or_default(),
+                    d.message
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "Severity::Error 2 effective_date: cancel of licence GBSIEL/2026/0000001/P needs the date it takes effect (`effective_date`); the LITE payload carries none",
+                "Severity::Warning 3 action: licence GBSIEL/2026/0000002/P: action `open` (the licence is in use) changes nothing",
+            ]
+        );
+    }
+
+    #[test]
+    fn serials_are_complete_only_when_the_payload_says_so() {
+        let input = format!(
+            r#"{{"licence": {{"action": "insert", {SIEL}, "goods": [
+              {{"name": "Pistols", "unit": "NAR", "quantity": 2, "serial_numbers_available": "AVAILABLE",
+                "number_of_items": 2, "serial_numbers": ["A1", "A2"]}},
+              {{"name": "Pistols", "unit": "NAR", "quantity": 3, "serial_numbers_available": "AVAILABLE",
+                "number_of_items": 3, "serial_numbers": ["B1", "B2"]}},
+              {{"name": "Pistols", "unit": "NAR", "quantity": 1, "serial_numbers_available": "LATER",
+                "serial_numbers": ["C1"]}},
+              {{"name": "Pistols", "unit": "NAR", "quantity": 1, "serial_numbers": ["D1"]}}
+            ]}}}}"#
+        );
+        let out = run(input.as_bytes());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let complete: Vec<bool> = licence(&out.records[0])
+            .lines
+            .iter()
+            .map(|l| l.serials_complete)
+            .collect();
+        assert_eq!(complete, [true, false, false, false]);
+    }
+
+    #[test]
+    fn a_country_group_is_kept_by_name() {
+        let input = r#"{"licence": {"reference": "GBOIEL/2026/0000009/P", "type": "oiel",
+          "action": "insert", "start_date": "2026-01-01", "country_group": "G012",
+          "organisation": {"name": "Severn Munitions Ltd", "eori_number": "GB300400500000"},
+          "goods": [{"description": "Small arms ammunition", "control_list_entries": ["ML3.a"]}]}}"#;
+        let out = run(input.as_bytes());
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let a = licence(&out.records[0]);
+        assert_same!(
+            a.country_groups,
+            [CountryGroup::new("G012", CountryRole::Destination)]
+        );
+        assert_eq!(a.lines[0].control_entry.as_deref(), Some("ML3.a"));
+        assert_same!(a.lines[0].controlled_by, Some(ControlledBy::Unlimited));
     }
 }

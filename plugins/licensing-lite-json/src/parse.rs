@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! id, reference, type (siel, oiel, ogel, sicl, sitl, ..., SIL/OIL/SAN/DFL), action
-//! (insert, update, replace, cancel), old_id, start_date, end_date,
+//! (insert, update, replace, cancel; open, exhaust, expire, surrender as HMRC reports them),
+//! status (LITE licence status), old_id, start_date, end_date, country_group,
 //! organisation {name, id, eori_number, address {line_1..line_5, postcode, country {id, name}}},
 //! end_user {name, address {line_1, ..., country {id, name}}},
 //! countries [{id, name}], goods [{id, name, description, unit, quantity, value, usage}]
@@ -18,7 +19,10 @@
 //!
 //! Two optional goods fields are interlock extensions taken from LITE's own data model
 //! (they are not in the HMRC payload): `control_list_entries` (LITE `Good` ratings, as
-//! strings or `{"rating": ...}`) and `serial_numbers` (LITE `FirearmGoodDetails`).
+//! strings or `{"rating": ...}`) and `serial_numbers` with `serial_numbers_available` and
+//! `number_of_items` (LITE `FirearmGoodDetails`). On the licence, `effective_date`
+//! (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`) is an interlock extension: the day a status
+//! change or amendment takes effect, which the payload does not carry.
 //!
 //! Conventions: LITE values are in pounds sterling (the payload has no currency); LITE's
 //! own unit codes are mapped to UN/ECE Rec 20 ([`rec20_unit`]); the payload has no issue
@@ -69,13 +73,6 @@ pub enum Direction {
     Brokering,
 }
 
-/// Model `AuthorizationStatus` values a payload can express.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthorizationStatus {
-    Issued,
-    Cancelled,
-}
-
 /// Model `PartyRole` values a payload can express.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PartyRole {
@@ -85,6 +82,9 @@ pub enum PartyRole {
     EndUser,
 }
 
+/// LITE's `HMRCIntegrationActionEnum` (lite-api `api/licences/enums.py`) and lite-hmrc's
+/// `LicenceActionEnum`: `insert`, `update`, `cancel` go to HMRC, `replace` is lite-hmrc's;
+/// `open`, `exhaust`, `expire`, `surrender` (and `cancel`) come back from HMRC with usage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LicenceAction {
     Insert,
@@ -92,6 +92,35 @@ pub enum LicenceAction {
     Update,
     Replace,
     Cancel,
+    /// HMRC says the licence is open (in use): no change.
+    Open,
+    Exhaust,
+    Expire,
+    Surrender,
+}
+
+impl LicenceAction {
+    /// Whether the message carries the licence itself (and not only a status).
+    pub fn carries_licence(self) -> bool {
+        matches!(
+            self,
+            LicenceAction::Insert | LicenceAction::Update | LicenceAction::Replace
+        )
+    }
+}
+
+/// LITE's licence statuses (lite-api `LicenceStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiteStatus {
+    Issued,
+    Reinstated,
+    Revoked,
+    Surrendered,
+    Suspended,
+    Exhausted,
+    Expired,
+    Draft,
+    Cancelled,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +130,8 @@ pub struct ParsedParty {
     pub address: Option<String>,
     pub country: Option<String>,
     pub identifier: Option<String>,
+    /// The LITE `organisation` (a registered business), not the end user.
+    pub organisation: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +159,9 @@ pub struct ParsedLine {
     pub quantity: Option<ParsedQuantity>,
     pub value: Option<ParsedMoney>,
     pub serial_numbers: Vec<String>,
+    /// `serial_numbers_available` is `AVAILABLE` (LITE asks for every item's serial) and
+    /// the list has `number_of_items` entries where that is given.
+    pub serials_complete: bool,
 }
 
 /// Model `Authorization`.
@@ -143,13 +177,20 @@ pub struct ParsedAuthorization {
     /// For `update`: LITE's id of the licence this one replaces.
     pub old_id: Option<String>,
     pub direction: Direction,
-    pub status: AuthorizationStatus,
     pub issue_date: Option<String>,
     pub valid_from: Option<String>,
     pub valid_until: Option<String>,
     pub parties: Vec<ParsedParty>,
     pub destination_countries: Vec<String>,
     pub origin_countries: Vec<String>,
+    /// `country_group` (open licences), by name.
+    pub country_group: Option<String>,
+    /// LITE's licence `status`, where the payload gives it.
+    pub lite_status: Option<LiteStatus>,
+    /// `effective_date` (interlock extension): when the action takes effect, `YYYY-MM-DD`,
+    /// with the time of day (`HH:MM[:SS]`) where given as a date-time.
+    pub effective_date: Option<String>,
+    pub effective_time: Option<String>,
     pub lines: Vec<ParsedLine>,
 }
 
@@ -310,13 +351,62 @@ impl Reader<'_> {
             "update" => LicenceAction::Update,
             "replace" => LicenceAction::Replace,
             "cancel" => LicenceAction::Cancel,
+            "open" => LicenceAction::Open,
+            "exhaust" => LicenceAction::Exhaust,
+            "expire" => LicenceAction::Expire,
+            "surrender" => LicenceAction::Surrender,
             "" => LicenceAction::Insert,
             other => {
                 self.report(
                     &join(path, "action"),
-                    &format!("'{other}' is not insert, update, replace or cancel"),
+                    &format!(
+                        "'{other}' is not insert, update, replace, cancel, open, exhaust, expire or surrender"
+                    ),
                 );
                 LicenceAction::Insert
+            }
+        };
+        let lite_status = match self.optional_str(value, path, "status").as_deref() {
+            None => None,
+            Some("issued") => Some(LiteStatus::Issued),
+            Some("reinstated") => Some(LiteStatus::Reinstated),
+            Some("revoked") => Some(LiteStatus::Revoked),
+            Some("surrendered") => Some(LiteStatus::Surrendered),
+            Some("suspended") => Some(LiteStatus::Suspended),
+            Some("exhausted") => Some(LiteStatus::Exhausted),
+            Some("expired") => Some(LiteStatus::Expired),
+            Some("draft") => Some(LiteStatus::Draft),
+            Some("cancelled") => Some(LiteStatus::Cancelled),
+            Some(other) => {
+                self.report(
+                    &join(path, "status"),
+                    &format!("'{other}' is not a LITE licence status"),
+                );
+                None
+            }
+        };
+        let (effective_date, effective_time) = match object.get("effective_date") {
+            None | Some(Value::Null) => (None, None),
+            Some(Value::String(text)) => {
+                let (date, time) = match text.trim().split_once('T') {
+                    Some((date, time)) => (date, Some(time)),
+                    None => (text.trim(), None),
+                };
+                let time_ok = time.is_none_or(is_time);
+                match iso_date(date) {
+                    Some(date) if time_ok => (Some(date), time.map(str::to_owned)),
+                    _ => {
+                        self.report(
+                            &join(path, "effective_date"),
+                            &format!("'{text}' is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS])"),
+                        );
+                        (None, None)
+                    }
+                }
+            }
+            Some(_) => {
+                self.report(&join(path, "effective_date"), "must be a date string");
+                (None, None)
             }
         };
         let direction = match licence_type.to_ascii_lowercase().as_str() {
@@ -333,7 +423,8 @@ impl Reader<'_> {
                 Direction::Export
             }
         };
-        let cancel = action == LicenceAction::Cancel;
+        // A status-only message need not repeat the licence.
+        let cancel = !action.carries_licence();
         let valid_from = self.date(object, path, "start_date", !cancel);
         let valid_until = self.date(object, path, "end_date", false);
 
@@ -347,6 +438,7 @@ impl Reader<'_> {
             let at = join(path, "organisation");
             if let Some(mut party) = self.party(&at, organisation, role) {
                 party.identifier = self.optional_str(organisation, &at, "eori_number");
+                party.organisation = true;
                 parties.push(party);
             }
         } else if !cancel {
@@ -397,6 +489,13 @@ impl Reader<'_> {
             (countries, Vec::new())
         };
 
+        let country_group = match object.get("country_group") {
+            Some(group @ Value::Object(_)) => {
+                self.optional_str(group, &join(path, "country_group"), "id")
+            }
+            _ => self.optional_str(value, path, "country_group"),
+        };
+
         let mut lines = Vec::new();
         if let Some(goods) = object.get("goods") {
             let at = join(path, "goods");
@@ -421,17 +520,16 @@ impl Reader<'_> {
             action,
             old_id: self.optional_str(value, path, "old_id"),
             direction,
-            status: if cancel {
-                AuthorizationStatus::Cancelled
-            } else {
-                AuthorizationStatus::Issued
-            },
             issue_date: valid_from.clone(),
             valid_from,
             valid_until,
             parties,
             destination_countries,
             origin_countries,
+            country_group,
+            lite_status,
+            effective_date,
+            effective_time,
             lines,
         })
     }
@@ -471,6 +569,7 @@ impl Reader<'_> {
             address: (!lines.is_empty()).then(|| lines.join(", ")),
             country,
             identifier: None,
+            organisation: false,
         })
     }
 
@@ -514,6 +613,13 @@ impl Reader<'_> {
         let value_amount = self.number(value, path, "value");
         let control_entries = self.strings(value, path, "control_list_entries", "rating");
         let serial_numbers = self.strings(value, path, "serial_numbers", "serial_number");
+        let available = self.optional_str(value, path, "serial_numbers_available");
+        let number_of_items = self.number(value, path, "number_of_items");
+        let serials_complete = available.as_deref() == Some("AVAILABLE")
+            && !serial_numbers.is_empty()
+            && number_of_items
+                .as_deref()
+                .is_none_or(|n| n == serial_numbers.len().to_string());
         Some(ParsedLine {
             line: self.lines.line(path),
             line_no,
@@ -527,6 +633,7 @@ impl Reader<'_> {
                 currency: "GBP".to_owned(),
             }),
             serial_numbers,
+            serials_complete,
         })
     }
 
@@ -664,6 +771,23 @@ fn problem(line: u64, field: &str, message: &str) -> Problem {
 
 fn is_country(text: &str) -> bool {
     text.len() == 2 && text.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// `HH:MM` or `HH:MM:SS`.
+fn is_time(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .first()
+            .and_then(|h| h.parse::<u32>().ok())
+            .is_some_and(|h| h < 24)
+        && parts
+            .iter()
+            .skip(1)
+            .all(|p| p.parse::<u32>().is_ok_and(|m| m < 60))
 }
 
 fn is_decimal(text: &str) -> bool {
@@ -870,7 +994,7 @@ mod tests {
         assert_eq!(siel.reference, "GBSIEL/2026/0000101/P");
         assert_eq!(siel.line, 5);
         assert_eq!(siel.direction, Direction::Export);
-        assert_eq!(siel.status, AuthorizationStatus::Issued);
+        assert_eq!(siel.action, LicenceAction::Insert);
         assert_eq!(siel.issue_date.as_deref(), Some("2026-01-15"));
         assert_eq!(siel.destination_countries, ["NO"]);
         assert_eq!(siel.parties[0].role, PartyRole::Exporter);
@@ -984,7 +1108,7 @@ mod tests {
                 "line 5: licences[1].start_date: '2026-02-30' is not a date in YYYY-MM-DD form",
                 "line 8: licences[1].goods[0].quantity: \"ten\" is not a number",
                 "line 9: licences[1].goods[1].unit: LITE unit 'BOX' has no UN/ECE Rec 20 mapping",
-                "line 11: licences[2].action: 'upsert' is not insert, update, replace or cancel",
+                "line 11: licences[2].action: 'upsert' is not insert, update, replace, cancel, open, exhaust, expire or surrender",
                 "line 11: licences[2].type: 'xyz' is not a known LITE licence type",
                 "line 11: licences[2].start_date: required but missing",
                 "line 11: licences[2].organisation: required but missing",
