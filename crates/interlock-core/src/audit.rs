@@ -34,6 +34,11 @@ pub enum AuditAction {
     /// A withholding was lifted. Details: `record` (id), `reason` (why it was lifted) and
     /// `withholding` (the annotation that was removed).
     WithholdingReleased,
+    /// A cross-check run that changed the stored findings. Details: `rules`, `found` (how
+    /// many findings the run found), `new`, `resolved` and `reopened` (finding ids).
+    CheckRun,
+    /// A reviewer changed a finding's state. Details: `rule`, `from`, `to`, `reason`.
+    FindingStateChanged,
 }
 
 /// One entry of the audit log.

@@ -7,6 +7,7 @@
 //! whole source in one redb write transaction, or nothing.
 
 pub mod audit;
+pub mod check;
 pub mod control_list;
 pub mod diagnostic;
 pub mod jsonl;

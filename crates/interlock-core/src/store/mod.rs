@@ -8,6 +8,7 @@
 //! - the same source through the same adapter is imported once.
 
 mod facets;
+mod findings;
 mod import;
 mod lifecycle;
 mod migrate;
@@ -29,6 +30,7 @@ use crate::control_list::{ControlList, ControlLists};
 use crate::model::{Adapter, RecordId, RecordKind, StoredRecord};
 
 pub use facets::Facets;
+pub use findings::{CheckOutcome, FindingState, StateChange, StoredFinding};
 pub use import::{
     BeginImport, Import, ImportError, ImportOutcome, ImportSummary, Incoming, SourceFile,
 };
@@ -107,6 +109,12 @@ pub enum StoreError {
     /// Releasing a withholding from a record that has none.
     #[error("record {0} is not withheld")]
     NotWithheld(String),
+    /// No stored finding has this id (prefix).
+    #[error("no finding with id {0}; `interlock finding list` shows them")]
+    UnknownFinding(String),
+    /// A finding state change was refused (no reason, or no change).
+    #[error("{0}")]
+    InvalidFindingChange(String),
     #[error("store I/O error: {0}")]
     Database(#[from] redb::Error),
     #[error("store encoding error: {0}")]
@@ -365,6 +373,7 @@ impl Store {
         txn.open_table(tables::PLUGINS)?;
         txn.open_table(tables::PLUGIN_WASM)?;
         txn.open_table(tables::WITHHOLDINGS)?;
+        txn.open_table(tables::FINDINGS)?;
         Ok(())
     }
 

@@ -52,6 +52,10 @@ pub const PLUGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("plugins"
 /// Wasm SHA-256 → the component bytes, kept after removal: provenance points at them.
 pub const PLUGIN_WASM: TableDefinition<&str, &[u8]> = TableDefinition::new("plugin_wasm");
 
+/// Finding id (hex) → [`super::findings::StoredFinding`] as JSON: cross-check findings and
+/// their review state. Derived data plus reviewers' decisions; every change is audited.
+pub const FINDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("findings");
+
 /// Record id → [`super::Withholding`] as JSON: the record's current withholding from public
 /// reports (ATT Art. 13(3)), if any. Added in store schema 2. Only the current annotation is
 /// kept here; every change, including releases, is in the audit log, which `audit verify`
