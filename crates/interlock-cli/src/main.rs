@@ -23,6 +23,7 @@ Exit codes:
   4  integrity failure: `audit verify` found the store altered outside interlock
   5  any other failure (store locked or unreadable, store written by an older
      interlock: run `interlock migrate --backup FILE`; I/O error, plugin failure)
+  6  `interlock check --fail-on S`: an open or confirmed finding of severity S or higher
 
 Environment:
   INTERLOCK_STORE  store file used when --store is not given (default ./interlock.redb)
@@ -88,6 +89,17 @@ enum Command {
     /// Withhold records from public reports (ATT Art. 13(3)), list and release withholdings.
     #[command(subcommand)]
     Withhold(commands::withhold::WithholdCommand),
+    /// Run the cross-checks between agencies' records and keep their findings: what no
+    /// single agency can see (over-used licences, shipments without a licence or to a
+    /// country the licence does not allow, embargoes, denied parties, diverted serials).
+    Check(commands::check::CheckArgs),
+    /// List, show and review findings of `interlock check` (open, explained, dismissed,
+    /// confirmed); every change is audited with its reason.
+    #[command(subcommand)]
+    Finding(commands::check::FindingCommand),
+    /// One weapon's story across agencies: licensed, declared, written off, delivered,
+    /// seized, traced, with each step's source.
+    Trace(commands::check::TraceArgs),
     /// Upgrade a store written by an earlier interlock to this version's file layout, in
     /// one transaction: records, revisions, batches, control lists and the audit log are
     /// kept byte for byte, the indexes are rebuilt, and the audit log records it. Keep a
@@ -111,6 +123,9 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::records::stats(&context, args),
         Command::Withhold(command) => commands::withhold::run(&context, command),
         Command::Migrate(args) => commands::migrate::migrate(&context, args),
+        Command::Check(args) => commands::check::check(&context, args),
+        Command::Finding(command) => commands::check::finding(&context, command),
+        Command::Trace(args) => commands::check::trace_serial(&context, args),
     };
     match result {
         Ok(code) => code,

@@ -2,105 +2,40 @@
 //! previous release's demo wrote (`interlock-core/tests/fixtures/store-schema-1.redb`).
 //! `UPDATE_GOLDEN=1 cargo test -p interlock-cli` rewrites the golden files.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Output;
 
-use assert_cmd::Command;
-
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{Workspace, crate_dir, golden};
 
 fn fixture() -> PathBuf {
     crate_dir().join("../interlock-core/tests/fixtures/store-schema-1.redb")
 }
 
-/// A scratch directory holding a copy of the schema-1 store as `test.redb`.
-struct Workspace {
-    dir: tempfile::TempDir,
+/// A copy of the schema-1 store as `test.redb`.
+fn schema_1() -> Workspace {
+    let workspace = Workspace::empty();
+    workspace.copy(&fixture(), "test.redb");
+    workspace
 }
 
-impl Workspace {
-    fn schema_1() -> Workspace {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::copy(fixture(), dir.path().join("test.redb")).expect("copy the fixture");
-        Workspace { dir }
-    }
-
-    fn migrated() -> Workspace {
-        let workspace = Workspace::schema_1();
-        workspace.ok(&["migrate", "--backup", "before-migration.redb"]);
-        workspace
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("interlock")
-            .expect("binary")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("INTERLOCK_STORE", "test.redb")
-            .env("INTERLOCK_ACTOR", "tester")
-            .env("INTERLOCK_FIXED_TIME", "2026-11-28T12:00:00Z")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run interlock")
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "interlock {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
-    }
-
-    #[track_caller]
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "interlock {args:?}: {output:?}"
-        );
-        String::from_utf8(output.stderr).expect("utf-8 output")
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).expect("json output")
-    }
-
-    /// The id of some authorization in the store.
-    fn a_licence(&self) -> String {
-        let out = self.ok(&["query", "--kind", "authorization", "--json"]);
-        let first: serde_json::Value =
-            serde_json::from_str(out.lines().next().expect("a licence")).expect("json");
-        first["id"].as_str().expect("id").to_owned()
-    }
+fn migrated() -> Workspace {
+    let workspace = schema_1();
+    workspace.ok(&["migrate", "--backup", "before-migration.redb"]);
+    workspace
 }
 
-#[track_caller]
-fn golden(name: &str, actual: &str) {
-    let path = crate_dir().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
-            path.display()
-        )
-    });
-    assert_eq!(actual, expected, "output differs from {}", path.display());
+/// The id of some authorization in the store.
+fn a_licence(workspace: &Workspace) -> String {
+    let out = workspace.ok(&["query", "--kind", "authorization", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(out.lines().next().expect("a licence")).expect("json");
+    first["id"].as_str().expect("id").to_owned()
 }
 
 #[test]
 fn a_previous_release_store_must_be_migrated_first() {
-    let workspace = Workspace::schema_1();
+    let workspace = schema_1();
     for args in [
         &["stats"][..],
         &["query"],
@@ -122,7 +57,7 @@ fn a_previous_release_store_must_be_migrated_first() {
 
 #[test]
 fn migrate_with_a_backup() {
-    let workspace = Workspace::schema_1();
+    let workspace = schema_1();
     let before = std::fs::read(workspace.dir.path().join("test.redb")).expect("read");
     let output = workspace.run(&["migrate", "--backup", "before-migration.redb"]);
     assert!(output.status.success(), "{output:?}");
@@ -158,7 +93,7 @@ fn migrate_with_a_backup() {
 
 #[test]
 fn migrate_without_a_backup_warns_and_never_overwrites_one() {
-    let workspace = Workspace::schema_1();
+    let workspace = schema_1();
     std::fs::write(workspace.dir.path().join("taken.redb"), "keep").expect("write");
     let stderr = workspace.fails(&["migrate", "--backup", "taken.redb"], 5);
     assert_eq!(
@@ -180,7 +115,7 @@ fn migrate_without_a_backup_warns_and_never_overwrites_one() {
 
 #[test]
 fn migrate_as_json() {
-    let workspace = Workspace::schema_1();
+    let workspace = schema_1();
     let outcome = workspace.json(&["migrate", "--json"]);
     assert_eq!(outcome["outcome"], "migrated");
     assert_eq!(outcome["from"], 1);
@@ -198,8 +133,8 @@ fn migrate_as_json() {
 
 #[test]
 fn withhold_show_list_and_release() {
-    let workspace = Workspace::migrated();
-    let id = workspace.a_licence();
+    let workspace = migrated();
+    let id = a_licence(&workspace);
     let record_before = workspace.json(&["show", &id, "--json"]);
 
     let out = workspace.ok(&[
@@ -302,8 +237,8 @@ fn withhold_show_list_and_release() {
 
 #[test]
 fn withhold_errors_have_their_exit_codes() {
-    let workspace = Workspace::migrated();
-    let id = workspace.a_licence();
+    let workspace = migrated();
+    let id = a_licence(&workspace);
     let unknown = "0".repeat(32);
     let stderr = workspace.fails(
         &[
@@ -374,7 +309,7 @@ fn withhold_errors_have_their_exit_codes() {
 
 #[test]
 fn help_explains_migrate_and_withhold() {
-    let workspace = Workspace::schema_1();
+    let workspace = schema_1();
     let help = workspace.ok(&["migrate", "--help"]);
     assert!(help.contains("--backup <FILE>"), "{help}");
     assert!(help.contains("recommended"), "{help}");

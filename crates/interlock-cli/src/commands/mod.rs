@@ -1,6 +1,7 @@
 //! One module per command family. Every command returns `Result<ExitCode, Failure>`.
 
 pub mod audit;
+pub mod check;
 pub mod control_list;
 pub mod import;
 pub mod migrate;
@@ -22,6 +23,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_NOT_FOUND: u8 = 3;
 pub const EXIT_INTEGRITY: u8 = 4;
 pub const EXIT_FAILURE: u8 = 5;
+/// `interlock check --fail-on S` found an open or confirmed finding of severity S or more.
+pub const EXIT_FINDINGS: u8 = 6;
 
 /// What every command needs: where the store is and who is acting.
 pub struct Context {
@@ -97,7 +100,9 @@ impl From<StoreError> for Failure {
         let code = match &error {
             StoreError::NotFound { .. }
             | StoreError::UnknownRecord(_)
-            | StoreError::NotWithheld(_) => EXIT_NOT_FOUND,
+            | StoreError::NotWithheld(_)
+            | StoreError::UnknownFinding(_) => EXIT_NOT_FOUND,
+            StoreError::InvalidFindingChange(_) => EXIT_REFUSED,
             StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
             StoreError::Plugin { .. } | StoreError::InvalidWithholding { .. } => EXIT_REFUSED,
             // NeedsMigration, Backup, Locked and the rest: EXIT_FAILURE (see `--help`).

@@ -11,6 +11,7 @@
 
 mod data;
 pub mod rules;
+mod trace;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use data::{Dataset, Rec, RecordMeta};
+pub use trace::{Trace, TraceStep, trace};
 
 /// How much a finding matters to a record manager deciding what to look at first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
