@@ -118,7 +118,6 @@ pub fn golden(name: &str, actual: &str) {
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
-
 impl Workspace {
     #[track_caller]
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
