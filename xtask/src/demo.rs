@@ -40,6 +40,55 @@ impl Demo {
     }
 }
 
+/// The scenario's expected findings, one `severity rule key` line each, in
+/// `fixtures/scenario/expected-findings.txt` (`UPDATE_GOLDEN=1` rewrites it).
+const EXPECTED_FINDINGS: &str = "fixtures/scenario/expected-findings.txt";
+
+impl Demo {
+    /// Compares what `interlock check` found with the scenario's golden list.
+    fn findings_match_the_scenario(&self) -> Result<()> {
+        let output = Command::new(&self.binary)
+            .args(["finding", "list", "--json"])
+            .env("INTERLOCK_STORE", &self.store)
+            .current_dir(project_root())
+            .output()
+            .with_context(|| format!("could not run {}", self.binary.display()))?;
+        if !output.status.success() {
+            bail!("`interlock finding list --json` failed ({})", output.status);
+        }
+        let mut lines = Vec::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let stored: serde_json::Value = serde_json::from_str(line)?;
+            let finding = &stored["finding"];
+            lines.push(format!(
+                "{} {} {}",
+                finding["severity"].as_str().unwrap_or_default(),
+                finding["rule"].as_str().unwrap_or_default(),
+                finding["key"].as_str().unwrap_or_default()
+            ));
+        }
+        lines.sort();
+        let actual = lines.join("\n") + "\n";
+        let path = project_root().join(EXPECTED_FINDINGS);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &actual)?;
+            return Ok(());
+        }
+        let expected = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {EXPECTED_FINDINGS} (UPDATE_GOLDEN=1 creates it)"))?;
+        if expected != actual {
+            bail!(
+                "the scenario's findings differ from {EXPECTED_FINDINGS}:\n--- expected\n{expected}--- found\n{actual}"
+            );
+        }
+        println!(
+            "\nfindings match {EXPECTED_FINDINGS} ({} findings)",
+            lines.len()
+        );
+        Ok(())
+    }
+}
+
 fn files_in(dir: &Path, extension: &str) -> Result<Vec<String>> {
     let mut files: Vec<String> = std::fs::read_dir(project_root().join(dir))
         .with_context(|| format!("reading {}", dir.display()))?
@@ -164,6 +213,11 @@ pub fn run() -> Result<()> {
     )?;
     demo.step(&["withhold", "list"], true)?;
     demo.step(&["query", "--serial", "HK-G36-004512"], true)?;
+    // What no single agency sees: the cross-checks, and one rifle's story.
+    demo.step(&["check"], true)?;
+    demo.findings_match_the_scenario()?;
+    demo.step(&["check"], true)?;
+    demo.step(&["trace", "HK-G36-004512"], true)?;
     demo.step(
         &["query", "--category", "VIII.SA", "--from", "2026-01-01"],
         true,

@@ -37,6 +37,9 @@ pub fn test() -> Result<()> {
     )?;
     run("cargo", &["test", "--workspace"])?;
     crate::plugins::test_all()?;
+    // The main job end to end; it also compares the scenario's cross-check findings with
+    // fixtures/scenario/expected-findings.txt.
+    crate::demo::run()?;
     eprintln!("all checks passed");
     Ok(())
 }

@@ -97,6 +97,10 @@ enum Command {
     /// confirmed); every change is audited with its reason.
     #[command(subcommand)]
     Finding(commands::check::FindingCommand),
+    /// Load arms embargoes, e.g. the curated UN Security Council reference set
+    /// (`fixtures/embargoes/un-arms-embargoes.jsonl`), for the `embargo` cross-check.
+    #[command(subcommand)]
+    Embargo(EmbargoCommand),
     /// One weapon's story across agencies: licensed, declared, written off, delivered,
     /// seized, traced, with each step's source.
     Trace(commands::check::TraceArgs),
@@ -105,6 +109,13 @@ enum Command {
     /// kept byte for byte, the indexes are rebuilt, and the audit log records it. Keep a
     /// copy first: `interlock migrate --backup FILE` (recommended).
     Migrate(commands::migrate::MigrateArgs),
+}
+
+#[derive(Subcommand)]
+enum EmbargoCommand {
+    /// Import JSON Lines files of embargo records only (a record of another kind is refused
+    /// on its line), each file in one transaction; re-importing a file does nothing.
+    Import(commands::import::ImportRecordsArgs),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +137,11 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::check(&context, args),
         Command::Finding(command) => commands::check::finding(&context, command),
         Command::Trace(args) => commands::check::trace_serial(&context, args),
+        Command::Embargo(EmbargoCommand::Import(args)) => commands::import::import_records_of(
+            &context,
+            args,
+            Some(interlock_core::RecordKind::Embargo),
+        ),
     };
     match result {
         Ok(code) => code,

@@ -152,10 +152,37 @@ fn a_serial_tells_its_story_across_agencies() {
     // Another make: the seized Heckler & Koch is not this weapon; the licence line, which
     // names no make, cannot be told apart and stays.
     let glock = workspace.ok(&["trace", "HK-G36-004512", "--make", "Glock"]);
-    assert!(!glock.contains("police") && glock.contains("licensing"), "{glock}");
+    assert!(
+        !glock.contains("police") && glock.contains("licensing"),
+        "{glock}"
+    );
     assert!(
         workspace
             .ok(&["trace", "XX-0000"])
             .contains("no record mentions serial")
     );
+}
+
+#[test]
+fn the_un_embargo_reference_set_loads_and_only_embargoes_do() {
+    let workspace = Workspace::with_control_list();
+    workspace.copy(
+        &support::project_root().join("fixtures/embargoes/un-arms-embargoes.jsonl"),
+        "un.jsonl",
+    );
+    let loaded = workspace.ok(&["embargo", "import", "un.jsonl"]);
+    assert!(loaded.starts_with("un.jsonl: imported"), "{loaded}");
+    workspace.write(
+        "mixed.jsonl",
+        &format!("{}\n{}\n", LICENCE, LICENCE.replace("GB/1", "GB/2")),
+    );
+    let before = workspace.stats();
+    let refused = workspace.fails(&["embargo", "import", "mixed.jsonl"], 1);
+    assert!(
+        refused.contains(
+            "mixed.jsonl:1: record.kind: is authorization, but this file may hold only embargo records"
+        ),
+        "{refused}"
+    );
+    assert_eq!(workspace.stats(), before, "nothing was written");
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Adapter, Draft};
+use crate::model::{Adapter, Draft, RecordKind};
 use crate::store::{
     BeginImport, ImportError, ImportOutcome, Incoming, SourceFile, Store, StoreError,
 };
@@ -92,6 +92,18 @@ pub fn import_json_lines(
     actor: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, JsonLinesError> {
+    import_json_lines_of(store, path, None, actor, progress)
+}
+
+/// [`import_json_lines`] for a file that must hold records of one kind only (e.g. the
+/// embargo reference set): a record of another kind is an error on its line.
+pub fn import_json_lines_of(
+    store: &Store,
+    path: &Path,
+    only: Option<RecordKind>,
+    actor: &str,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportOutcome, JsonLinesError> {
     let io_error = |source| JsonLinesError::Io {
         path: path.to_owned(),
         source,
@@ -134,6 +146,19 @@ pub fn import_json_lines(
             continue;
         }
         match parse_line(text, line_no) {
+            Ok(draft) if only.is_some_and(|kind| kind != draft.record.kind()) => {
+                import.report(Diagnostic {
+                    severity: crate::Severity::Error,
+                    line: Some(line_no),
+                    field: Some("record.kind".to_owned()),
+                    code: "wrong-kind".to_owned(),
+                    message: format!(
+                        "is {}, but this file may hold only {} records",
+                        draft.record.kind(),
+                        only.map(RecordKind::as_str).unwrap_or_default()
+                    ),
+                });
+            }
             Ok(draft) => pending.push(Incoming {
                 draft,
                 line: Some(line_no),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use interlock_core::Diagnostic;
-use interlock_core::jsonl::{JsonLinesError, import_json_lines};
+use interlock_core::jsonl::{JsonLinesError, import_json_lines_of};
 use interlock_core::store::{ImportError, ImportOutcome};
 
 use super::{Context, EXIT_FAILURE, EXIT_REFUSED, Failure, print_json};
@@ -62,11 +62,20 @@ pub struct ImportOutputArgs {
 const PROBLEMS_ON_SCREEN: usize = 50;
 
 pub fn import_records(context: &Context, args: ImportRecordsArgs) -> Result<ExitCode, Failure> {
+    import_records_of(context, args, None)
+}
+
+/// `interlock import-records`, or for one kind only (`interlock embargo import`).
+pub fn import_records_of(
+    context: &Context,
+    args: ImportRecordsArgs,
+    only: Option<interlock_core::RecordKind>,
+) -> Result<ExitCode, Failure> {
     let store = context.open_store()?;
     let mut reporter = Reporter::new(&args.output)?;
     for path in &args.files {
         let bar = progress_bar(path, args.output.json);
-        let result = import_json_lines(&store, path, &context.actor, &mut |bytes| {
+        let result = import_json_lines_of(&store, path, only, &context.actor, &mut |bytes| {
             bar.set_position(bytes)
         });
         bar.finish_and_clear();

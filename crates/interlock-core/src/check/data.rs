@@ -7,8 +7,8 @@ use jiff::civil::Date;
 use super::Evidence;
 use crate::control_list::ControlLists;
 use crate::model::{
-    Authorization, Body, CustomsDeclaration, Draft, CustomsLicenceStatus, DeliveryVerification, Denial,
-    Embargo, EndUserCertificate, Item, LicenceUsage, PoliceCase, RecordId, RecordKind,
+    Authorization, Body, CustomsDeclaration, CustomsLicenceStatus, DeliveryVerification, Denial,
+    Draft, Embargo, EndUserCertificate, Item, LicenceUsage, PoliceCase, RecordId, RecordKind,
     ReportedTransfer, StoredRecord,
 };
 
@@ -101,9 +101,7 @@ impl Dataset {
                 Body::Authorization(body) => data.licences.push(Rec { meta, body }),
                 Body::CustomsDeclaration(body) => data.declarations.push(Rec { meta, body }),
                 Body::LicenceUsage(body) => data.usages.push(Rec { meta, body }),
-                Body::CustomsLicenceStatus(body) => {
-                    data.customs_statuses.push(Rec { meta, body })
-                }
+                Body::CustomsLicenceStatus(body) => data.customs_statuses.push(Rec { meta, body }),
                 Body::Item(body) => data.items.push(Rec { meta, body }),
                 Body::PoliceCase(body) => data.police_cases.push(Rec { meta, body }),
                 Body::EndUserCertificate(body) => {

@@ -31,6 +31,14 @@ pub struct Trace {
     pub steps: Vec<TraceStep>,
 }
 
+/// An enum as its JSON name, in words (`late_original` → `late original`).
+fn json_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn same_make(wanted: Option<&str>, found: Option<&str>) -> bool {
     match (wanted, found) {
         (Some(wanted), Some(found)) => wanted.trim().eq_ignore_ascii_case(found.trim()),
@@ -69,7 +77,7 @@ pub fn trace(data: &Dataset, serial: &str, make: Option<&str>) -> Trace {
                 "licence",
                 format!(
                     "authorized on {} licence {} line {} ({}){}",
-                    format!("{:?}", a.direction).to_lowercase(),
+                    json_name(&a.direction),
                     a.reference,
                     line.line_no,
                     line.description,
@@ -85,11 +93,7 @@ pub fn trace(data: &Dataset, serial: &str, make: Option<&str>) -> Trace {
                     Some(event.effective),
                     &licence.meta,
                     "licence",
-                    format!(
-                        "licence {}: {}",
-                        a.reference,
-                        format!("{:?}", event.action).to_lowercase()
-                    ),
+                    format!("licence {}: {}", a.reference, json_name(&event.action)),
                 );
             }
             for usage in data.usages.iter().filter(|u| {
@@ -100,11 +104,11 @@ pub fn trace(data: &Dataset, serial: &str, make: Option<&str>) -> Trace {
                     &usage.meta,
                     "write-off",
                     format!(
-                        "written off against line {} by declaration {} ({:?})",
-                        line.line_no, usage.body.declaration_ref, usage.body.usage_type
-                    )
-                    .replace("LateOriginal", "late original")
-                    .replace("MessageOnly", "message only"),
+                        "written off against line {} by declaration {} ({})",
+                        line.line_no,
+                        usage.body.declaration_ref,
+                        json_name(&usage.body.usage_type)
+                    ),
                 );
             }
             for verification in data
@@ -145,7 +149,7 @@ pub fn trace(data: &Dataset, serial: &str, make: Option<&str>) -> Trace {
                 "declaration",
                 format!(
                     "declared for {} on {} ({}/{}){}{}",
-                    format!("{:?}", c.procedure).to_lowercase(),
+                    json_name(&c.procedure),
                     c.date,
                     c.declaration_ref,
                     c.item_no,
@@ -238,9 +242,17 @@ mod tests {
         let trace = trace(&data, "HKG36004512", None);
         let agencies: Vec<&str> = trace.steps.iter().map(|s| s.agency.as_str()).collect();
         assert_eq!(agencies, ["licensing", "customs", "police"]);
-        assert!(trace.steps[0].event.starts_with("authorized on export licence L1 line 1"));
+        assert!(
+            trace.steps[0]
+                .event
+                .starts_with("authorized on export licence L1 line 1")
+        );
         assert!(trace.steps[1].event.contains("declaration D1"));
-        assert!(trace.steps[2].event.starts_with("seized (Heckler & Koch G36"));
+        assert!(
+            trace.steps[2]
+                .event
+                .starts_with("seized (Heckler & Koch G36")
+        );
         assert_eq!(trace.steps[2].evidence.source_file, "test.jsonl");
         assert_eq!(trace.steps[2].evidence.line, Some(1));
     }
@@ -248,8 +260,17 @@ mod tests {
     #[test]
     fn another_make_with_the_same_serial_is_not_the_same_weapon() {
         let data = dataset(&[SEIZURE, LICENCE]);
-        assert!(trace(&data, "HK-G36-004512", Some("Glock")).steps.is_empty());
-        assert_eq!(trace(&data, "HK-G36-004512", Some("heckler & koch")).steps.len(), 2);
+        assert!(
+            trace(&data, "HK-G36-004512", Some("Glock"))
+                .steps
+                .is_empty()
+        );
+        assert_eq!(
+            trace(&data, "HK-G36-004512", Some("heckler & koch"))
+                .steps
+                .len(),
+            2
+        );
         assert!(trace(&data, "HK-G36-004513", None).steps.is_empty());
     }
 }

@@ -118,7 +118,10 @@ impl Store {
             let mut stored: BTreeMap<String, StoredFinding> = BTreeMap::new();
             for entry in table.iter()? {
                 let (id, bytes) = entry?;
-                stored.insert(id.value().to_owned(), serde_json::from_slice(bytes.value())?);
+                stored.insert(
+                    id.value().to_owned(),
+                    serde_json::from_slice(bytes.value())?,
+                );
             }
             for finding in found {
                 outcome.findings.push(finding.id.clone());
@@ -214,7 +217,10 @@ impl Store {
             .filter(|f| prefix.len() >= 6 && f.finding.id.0.starts_with(&prefix))
             .collect();
         match matches.len() {
-            1 => Ok(matches.into_iter().next().ok_or(StoreError::UnknownFinding(prefix))?),
+            1 => Ok(matches
+                .into_iter()
+                .next()
+                .ok_or(StoreError::UnknownFinding(prefix))?),
             0 => Err(StoreError::UnknownFinding(prefix)),
             count => Err(StoreError::AmbiguousId { prefix, count }),
         }
