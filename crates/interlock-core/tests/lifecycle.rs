@@ -3,36 +3,21 @@
 //! overwrites newer data, and a status change for an unknown licence is refused by line.
 //! Embargoes are found by the period they are in force.
 
-use std::path::PathBuf;
+mod support;
 
 use interlock_core::jsonl::{JsonLinesError, import_json_lines};
 use interlock_core::model::{AuthorizationStatus, Body, LicenceAction, RecordId, RecordKind};
-use interlock_core::store::{ImportError, ImportOutcome, Query, Store};
+use interlock_core::store::{ImportError, ImportOutcome, Query};
+use support::TempStore;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: Store,
+/// What these tests ask of a store beyond importing.
+trait LicenceStore {
+    fn refused(&self, name: &str, lines: &[String]) -> Vec<String>;
+    fn licence(&self, reference: &str) -> interlock_core::model::Authorization;
+    fn revisions(&self, reference: &str) -> usize;
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_owned();
-        let store = Store::create(&root.join("test.redb"), "tester").expect("create store");
-        Fixture {
-            _dir: dir,
-            root,
-            store,
-        }
-    }
-
-    fn import(&self, name: &str, lines: &[String]) -> Result<ImportOutcome, JsonLinesError> {
-        let path = self.root.join(name);
-        std::fs::write(&path, lines.join("\n") + "\n").expect("write input");
-        import_json_lines(&self.store, &path, "tester", &mut |_| {})
-    }
-
+impl LicenceStore for TempStore {
     fn refused(&self, name: &str, lines: &[String]) -> Vec<String> {
         match self.import(name, lines) {
             Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) => {
@@ -72,7 +57,7 @@ fn status_change(reference: &str, run: u64, action: &str, effective: &str) -> St
 
 #[test]
 fn a_cancel_and_a_replace_in_one_file_both_apply() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import("run1", &[licence("GB/1", 1, 10), licence("GB/2", 1, 5)])
         .expect("first run imports");
 
@@ -109,7 +94,7 @@ fn a_cancel_and_a_replace_in_one_file_both_apply() {
 
 #[test]
 fn an_insert_then_a_cancel_in_the_same_file_apply_in_order() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import(
         "run1",
         &[
@@ -127,7 +112,7 @@ fn an_insert_then_a_cancel_in_the_same_file_apply_in_order() {
 
 #[test]
 fn a_status_change_for_an_unknown_licence_is_refused_by_line_and_writes_nothing() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let before = fx.store.stats().expect("stats");
     let problems = fx.refused(
         "run1",
@@ -149,7 +134,7 @@ fn a_status_change_for_an_unknown_licence_is_refused_by_line_and_writes_nothing(
 
 #[test]
 fn an_older_message_never_overwrites_newer_data() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import("run5", &[licence("GB/1", 5, 10)])
         .expect("imports");
     let problems = fx.refused(
@@ -185,7 +170,7 @@ fn an_older_message_never_overwrites_newer_data() {
 
 #[test]
 fn a_replacement_keeps_the_status_history_of_earlier_revisions() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import("run1", &[licence("GB/1", 1, 10)])
         .expect("imports");
     fx.import("run2", &[status_change("GB/1", 2, "suspend", "2026-03-01")])
@@ -213,7 +198,7 @@ fn a_replacement_keeps_the_status_history_of_earlier_revisions() {
 
 #[test]
 fn a_repeated_status_change_is_a_no_op() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import("run1", &[licence("GB/1", 1, 10)])
         .expect("imports");
     fx.import("run2", &[status_change("GB/1", 2, "cancel", "2026-06-01")])
@@ -249,7 +234,7 @@ fn embargo(target: &str, start: &str, end: Option<&str>) -> String {
 
 #[test]
 fn a_query_for_a_date_finds_the_embargoes_in_force_that_day() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     fx.import(
         "embargoes",
         &[
@@ -291,7 +276,7 @@ fn a_query_for_a_date_finds_the_embargoes_in_force_that_day() {
 /// they are judged against.
 #[test]
 fn the_shipped_record_fixtures_import() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for version in ["1.0.0", "1.1.0"] {
         let name = format!("national-control-list-{version}.toml");

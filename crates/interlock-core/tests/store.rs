@@ -1,52 +1,15 @@
 //! The store's promises: all-or-nothing imports, idempotent re-imports, revisions that
 //! never overwrite, and an audit log that notices tampering.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use interlock_core::RecordKind;
 use interlock_core::jsonl::JsonLinesError;
-use interlock_core::jsonl::import_json_lines;
 use interlock_core::model::RecordId;
 use interlock_core::store::{ImportError, ImportOutcome, Query, Store, StoreError};
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: Store,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_owned();
-        let store = Store::create(&root.join("test.redb"), "tester").expect("create store");
-        Fixture {
-            _dir: dir,
-            root,
-            store,
-        }
-    }
-
-    fn file(&self, name: &str, lines: &[String]) -> PathBuf {
-        let path = self.root.join(name);
-        std::fs::write(&path, lines.join("\n") + "\n").expect("write input");
-        path
-    }
-
-    fn import(&self, path: &Path) -> Result<ImportOutcome, JsonLinesError> {
-        import_json_lines(&self.store, path, "tester", &mut |_| {})
-    }
-
-    fn all(&self) -> Vec<interlock_core::StoredRecord> {
-        self.store.query(&Query::default()).expect("query")
-    }
-}
-
-fn licence(reference: &str, quantity: u32) -> String {
-    format!(
-        r#"{{"agency":"licensing","source_ref":"{reference}","record":{{"kind":"authorization","reference":"{reference}","direction":"export","status":"issued","issuing_authority":"Export Control Joint Unit","issue_date":"2026-02-01","valid_until":"2028-02-01","parties":[{{"role":"end_user","name":"Bundeswehr","country":"DE"}}],"countries":[{{"country":"DE","role":"destination"}}],"lines":[{{"line_no":1,"description":"Rifles","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"12000","currency":"GBP"}}}}]}}}}"#
-    )
-}
+use support::{TempStore, licence};
 
 fn seized(case: &str, serial: &str) -> String {
     format!(
@@ -63,12 +26,12 @@ fn expect_imported(outcome: ImportOutcome) -> interlock_core::store::ImportSumma
 
 #[test]
 fn an_import_writes_every_record_with_its_provenance() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let path = fx.file(
         "a.jsonl",
         &[licence("GB/1", 10), seized("C-1", "hk 004512")],
     );
-    let summary = expect_imported(fx.import(&path).expect("import"));
+    let summary = expect_imported(fx.import_file(&path).expect("import"));
     assert_eq!((summary.records, summary.created, summary.batch), (2, 2, 1));
 
     let records = fx.all();
@@ -100,11 +63,11 @@ fn an_import_writes_every_record_with_its_provenance() {
 
 #[test]
 fn reimporting_the_same_file_is_a_no_op() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let path = fx.file("a.jsonl", &[licence("GB/1", 10)]);
-    expect_imported(fx.import(&path).expect("first import"));
+    expect_imported(fx.import_file(&path).expect("first import"));
     let audit_before = fx.store.audit_log().expect("audit").len();
-    match fx.import(&path).expect("second import") {
+    match fx.import_file(&path).expect("second import") {
         ImportOutcome::AlreadyImported(batch) => assert_eq!(batch.batch, 1),
         other => panic!("expected a no-op, got {other:?}"),
     }
@@ -114,14 +77,14 @@ fn reimporting_the_same_file_is_a_no_op() {
 
 #[test]
 fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     expect_imported(
-        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
+        fx.import_file(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
             .expect("import a"),
     );
     // Same licence, amended quantity, plus an unchanged copy of another record.
     let summary = expect_imported(
-        fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
+        fx.import_file(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
             .expect("import b"),
     );
     assert_eq!(
@@ -141,7 +104,7 @@ fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
 
     // The same content from a third file (different bytes: a blank line) adds nothing.
     let summary = expect_imported(
-        fx.import(&fx.file("c.jsonl", &[licence("GB/1", 12), String::new()]))
+        fx.import_file(&fx.file("c.jsonl", &[licence("GB/1", 12), String::new()]))
             .expect("import c"),
     );
     assert_eq!(
@@ -153,7 +116,7 @@ fn a_changed_record_becomes_a_new_revision_and_the_old_one_is_kept() {
 
 #[test]
 fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let bad = licence("GB/3", 5).replace(
         r#""countries":[{"country":"DE","role":"destination"}]"#,
         r#""countries":[{"country":"XX","role":"destination"}]"#,
@@ -168,7 +131,7 @@ fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
         ],
     );
     let stats_before = fx.store.stats().expect("stats");
-    match fx.import(&path) {
+    match fx.import_file(&path) {
         Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, total })) => {
             assert_eq!(total, 1);
             let rendered = diagnostics[0].render("bad.jsonl");
@@ -186,12 +149,12 @@ fn a_file_with_one_bad_line_writes_nothing_and_names_the_line() {
     assert_eq!(stats_after.batches, 0);
     // A refused file is not remembered as imported: fixed, it goes in.
     let fixed = fx.file("bad.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]);
-    expect_imported(fx.import(&fixed).expect("fixed file imports"));
+    expect_imported(fx.import_file(&fixed).expect("fixed file imports"));
 }
 
 #[test]
 fn every_problem_of_a_file_is_reported_with_its_line() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let path = fx.file(
         "many.jsonl",
         &[
@@ -200,7 +163,8 @@ fn every_problem_of_a_file_is_reported_with_its_line() {
             r#"{"agency":"police","source_ref":"x","record":{"kind":"item","make":"Glock","serial":"1","colour":"red"}}"#.to_owned(),
         ],
     );
-    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path)
+    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) =
+        fx.import_file(&path)
     else {
         panic!("expected a refusal");
     };
@@ -224,9 +188,10 @@ fn every_problem_of_a_file_is_reported_with_its_line() {
 
 #[test]
 fn the_same_record_twice_in_one_file_with_different_content_is_refused() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let path = fx.file("dup.jsonl", &[licence("GB/1", 10), licence("GB/1", 11)]);
-    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) = fx.import(&path)
+    let Err(JsonLinesError::Import(ImportError::Invalid { diagnostics, .. })) =
+        fx.import_file(&path)
     else {
         panic!("expected a refusal");
     };
@@ -238,13 +203,13 @@ fn the_same_record_twice_in_one_file_with_different_content_is_refused() {
 
 #[test]
 fn audit_verify_passes_on_an_untouched_store() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     expect_imported(
-        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
+        fx.import_file(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
             .expect("import"),
     );
     expect_imported(
-        fx.import(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
+        fx.import_file(&fx.file("b.jsonl", &[licence("GB/1", 12)]))
             .expect("import"),
     );
     let report = fx.store.verify().expect("verify");
@@ -286,13 +251,13 @@ mod tamper {
 }
 
 fn tampered_store(change: impl FnOnce(&Path)) -> Vec<String> {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     expect_imported(
-        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
+        fx.import_file(&fx.file("a.jsonl", &[licence("GB/1", 10), seized("C-1", "A1")]))
             .expect("import"),
     );
     expect_imported(
-        fx.import(&fx.file("b.jsonl", &[licence("GB/2", 3)]))
+        fx.import_file(&fx.file("b.jsonl", &[licence("GB/2", 3)]))
             .expect("import"),
     );
     let path = fx.store.path().to_owned();
@@ -417,9 +382,9 @@ fn audit_verify_catches_a_deleted_record() {
 
 #[test]
 fn a_damaged_file_is_reported_not_trusted() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     expect_imported(
-        fx.import(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
+        fx.import_file(&fx.file("a.jsonl", &[licence("GB/1", 10)]))
             .expect("import"),
     );
     let path = fx.store.path().to_owned();
@@ -486,7 +451,7 @@ fn opening_something_that_is_not_a_store_says_so() {
 
 #[test]
 fn a_store_from_a_newer_interlock_is_refused() {
-    let fx = Fixture::new();
+    let fx = TempStore::new();
     let path = fx.store.path().to_owned();
     drop(fx.store);
     tamper::edit(&path, TableDefinition::<&str, &[u8]>::new("meta"), |meta| {

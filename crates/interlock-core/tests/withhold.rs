@@ -1,51 +1,22 @@
 //! Withholding (ATT Art. 13(3)): an audited annotation beside a record that never changes
 //! the record, keeps its history in the audit log, and that `audit verify` checks.
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use interlock_core::audit::AuditAction;
-use interlock_core::jsonl::import_json_lines;
 use interlock_core::model::RecordId;
 use interlock_core::store::{
     MigrateOutcome, Store, StoreError, WithholdOutcome, WithholdRequest, WithholdingBasis,
 };
 use interlock_core::{RecordKind, StoredRecord};
+use support::{TempStore, licence};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: Store,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_owned();
-        let store = Store::create(&root.join("test.redb"), "tester").expect("create store");
-        let fixture = Fixture {
-            _dir: dir,
-            root,
-            store,
-        };
-        fixture.import("licences.jsonl", &[licence("GB/1", 10), licence("GB/2", 4)]);
-        fixture
-    }
-
-    fn import(&self, name: &str, lines: &[String]) {
-        let path = self.root.join(name);
-        std::fs::write(&path, lines.join("\n") + "\n").expect("write input");
-        import_json_lines(&self.store, &path, "tester", &mut |_| {}).expect("import");
-    }
-
-    fn path(&self) -> &Path {
-        self.store.path()
-    }
-}
-
-fn licence(reference: &str, quantity: u32) -> String {
-    format!(
-        r#"{{"agency":"licensing","source_ref":"{reference}","record":{{"kind":"authorization","reference":"{reference}","direction":"export","status":"issued","issuing_authority":"Export Control Joint Unit","issue_date":"2026-02-01","valid_until":"2028-02-01","parties":[{{"role":"end_user","name":"Bundeswehr","country":"DE"}}],"countries":[{{"country":"DE","role":"destination"}}],"lines":[{{"line_no":1,"description":"Rifles","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"12000","currency":"GBP"}}}}]}}}}"#
-    )
+/// A store holding two licences, GB/1 and GB/2.
+fn with_licences() -> TempStore {
+    let fx = TempStore::new();
+    fx.import("licences.jsonl", &[licence("GB/1", 10), licence("GB/2", 4)])
+        .expect("import");
+    fx
 }
 
 fn licence_id(reference: &str) -> RecordId {
@@ -66,7 +37,7 @@ fn current(store: &Store, id: RecordId) -> StoredRecord {
 
 #[test]
 fn withholding_annotates_a_record_without_changing_it() {
-    let fx = Fixture::new();
+    let fx = with_licences();
     let id = licence_id("GB/1");
     let before = current(&fx.store, id);
     let history_before = fx.store.history(id).expect("history");
@@ -125,7 +96,7 @@ fn withholding_annotates_a_record_without_changing_it() {
 
 #[test]
 fn withholding_some_fields_checks_that_the_record_has_them() {
-    let fx = Fixture::new();
+    let fx = with_licences();
     let id = licence_id("GB/1");
     let outcome = fx
         .store
@@ -187,7 +158,7 @@ fn withholding_some_fields_checks_that_the_record_has_them() {
 
 #[test]
 fn withholding_needs_a_known_record_and_a_reason() {
-    let fx = Fixture::new();
+    let fx = with_licences();
     let entries = fx.store.audit_log().expect("audit").len();
     let unknown = licence_id("GB/404");
     let error = fx
@@ -225,7 +196,7 @@ fn withholding_needs_a_known_record_and_a_reason() {
 
 #[test]
 fn amending_and_releasing_keep_the_history_in_the_audit_log() {
-    let fx = Fixture::new();
+    let fx = with_licences();
     let id = licence_id("GB/1");
     let first = fx
         .store
@@ -314,7 +285,7 @@ fn amending_and_releasing_keep_the_history_in_the_audit_log() {
 
 #[test]
 fn a_withholding_outlives_new_revisions_of_its_record() {
-    let fx = Fixture::new();
+    let fx = with_licences();
     let id = licence_id("GB/2");
     fx.store
         .withhold(
@@ -323,7 +294,8 @@ fn a_withholding_outlives_new_revisions_of_its_record() {
             "authority",
         )
         .expect("withhold");
-    fx.import("amended.jsonl", &[licence("GB/2", 5)]);
+    fx.import("amended.jsonl", &[licence("GB/2", 5)])
+        .expect("import");
     assert_eq!(current(&fx.store, id).revision, 2);
     assert!(fx.store.withholding(id).expect("lookup").is_some());
     assert!(fx.store.verify().expect("verify").is_intact());
@@ -333,7 +305,7 @@ fn a_withholding_outlives_new_revisions_of_its_record() {
 fn verify_notices_withholdings_changed_outside_interlock() {
     const WITHHOLDINGS: redb::TableDefinition<&[u8; 16], &[u8]> =
         redb::TableDefinition::new("withholdings");
-    let fx = Fixture::new();
+    let fx = with_licences();
     let (one, two) = (licence_id("GB/1"), licence_id("GB/2"));
     fx.store
         .withhold(
@@ -342,11 +314,7 @@ fn verify_notices_withholdings_changed_outside_interlock() {
             "authority",
         )
         .expect("withhold");
-    let path = fx.path().to_owned();
-    let Fixture {
-        _dir: dir, store, ..
-    } = fx;
-    drop(store);
+    let (dir, path) = fx.close();
 
     // Someone deletes the withholding and adds another one directly in the file.
     {
@@ -388,12 +356,8 @@ fn verify_notices_withholdings_changed_outside_interlock() {
 
 #[test]
 fn a_new_store_is_current_and_needs_no_migration() {
-    let fx = Fixture::new();
-    let path = fx.path().to_owned();
-    let Fixture {
-        _dir: dir, store, ..
-    } = fx;
-    drop(store);
+    let fx = with_licences();
+    let (dir, path) = fx.close();
     let entries = Store::open(&path)
         .expect("open")
         .audit_log()
