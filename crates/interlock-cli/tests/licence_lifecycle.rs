@@ -3,11 +3,11 @@
 //! cancels L8. Imported in order, L7 has two revisions (issued, amended) and L8 is
 //! cancelled but keeps its lines; the May file alone is refused whole.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::sync::OnceLock;
+mod support;
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
+use support::{Workspace, plugin_component};
 
 const L7: &str = "GBSIEL/2026/0000107/P";
 const L8: &str = "GBSIEL/2026/0000108/P";
@@ -15,127 +15,35 @@ const JANUARY: &str = "licences-2026-01.txt";
 const MAY: &str = "licences-2026.txt";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    support::project_root()
 }
 
-/// Builds plugins/licensing-chief to a component once. A separate target directory keeps
-/// this nested cargo off the lock the outer `cargo test` holds.
-fn licensing_chief_component() -> &'static Path {
-    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
-    COMPONENT.get_or_init(|| {
-        let target = root().join("target/test-plugins");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "licensing-chief",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .current_dir(root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building licensing-chief failed");
-        let module =
-            std::fs::read(target.join("wasm32-unknown-unknown/release/licensing_chief.wasm"))
-                .expect("module");
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)
-            .and_then(|encoder| encoder.validate(true).encode())
-            .expect("component");
-        let path = target.join("licensing-chief.wasm");
-        std::fs::write(&path, component).expect("write component");
-        path
-    })
-}
-
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    /// A store with the control lists and the licensing-chief plugin installed, and the
-    /// two CHIEF fixtures beside it.
-    fn new() -> Workspace {
-        let workspace = Workspace {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        workspace.ok(&["init"]);
-        for version in ["1.0.0", "1.1.0"] {
-            let list = root().join(format!(
-                "fixtures/control-list/national-control-list-{version}.toml"
-            ));
-            workspace.ok(&["control-list", "import", list.to_str().expect("utf-8 path")]);
-        }
-        std::fs::copy(
-            licensing_chief_component(),
-            workspace.dir.path().join("licensing-chief.wasm"),
-        )
-        .expect("copy");
-        for name in [JANUARY, MAY] {
-            std::fs::copy(
-                root().join("plugins/licensing-chief/fixtures").join(name),
-                workspace.dir.path().join(name),
-            )
-            .expect("copy");
-        }
-        workspace.ok(&["plugin", "install", "licensing-chief.wasm"]);
-        workspace
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("interlock")
-            .expect("binary")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("INTERLOCK_STORE", "test.redb")
-            .env("INTERLOCK_ACTOR", "tester")
-            .env("INTERLOCK_FIXED_TIME", "2026-11-28T12:00:00Z")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run interlock")
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "interlock {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
+/// A store with the control lists and the licensing-chief plugin installed, and the two
+/// CHIEF fixtures beside it.
+fn workspace() -> Workspace {
+    let workspace = Workspace::with_control_list();
+    workspace.copy(&plugin_component("licensing-chief"), "licensing-chief.wasm");
+    for name in [JANUARY, MAY] {
+        workspace.copy(
+            &root().join("plugins/licensing-chief/fixtures").join(name),
+            name,
         );
-        String::from_utf8(output.stdout).expect("utf-8")
     }
+    workspace.ok(&["plugin", "install", "licensing-chief.wasm"]);
+    workspace
+}
 
-    #[track_caller]
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "interlock {args:?}: {output:?}"
-        );
-        String::from_utf8(output.stderr).expect("utf-8")
-    }
-
-    /// Every revision of a licence, oldest first, as the stored JSON.
-    fn history(&self, reference: &str) -> Vec<serde_json::Value> {
-        let id = interlock_core::RecordId::derive(
-            "licensing",
-            interlock_core::RecordKind::Authorization,
-            reference,
-        )
-        .to_hex();
-        let json: serde_json::Value =
-            serde_json::from_str(&self.ok(&["show", &id, "--history", "--json"])).expect("json");
-        json.as_array().cloned().unwrap_or_default()
-    }
+/// Every revision of a licence, oldest first, as the stored JSON.
+fn history(workspace: &Workspace, reference: &str) -> Vec<serde_json::Value> {
+    let id = interlock_core::RecordId::derive(
+        "licensing",
+        interlock_core::RecordKind::Authorization,
+        reference,
+    )
+    .to_hex();
+    let json: serde_json::Value =
+        serde_json::from_str(&workspace.ok(&["show", &id, "--history", "--json"])).expect("json");
+    json.as_array().cloned().unwrap_or_default()
 }
 
 /// The licence as a revision holds it, wherever `show --json` nests it.
@@ -166,7 +74,7 @@ fn actions(licence: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn the_chief_files_in_order_amend_l7_and_cancel_l8() {
-    let w = Workspace::new();
+    let w = workspace();
     assert_eq!(
         w.ok(&["import", "--plugin", "licensing-chief", JANUARY]),
         format!("{JANUARY}: imported 2 records as batch 1 (2 new, 0 revised, 0 unchanged)\n")
@@ -178,7 +86,7 @@ fn the_chief_files_in_order_amend_l7_and_cancel_l8() {
     );
     assert!(may.contains("2 revised"), "{may}");
 
-    let l7 = w.history(L7);
+    let l7 = history(&w, L7);
     assert_eq!(l7.len(), 2, "{l7:?}");
     let (first, amended) = (licence(&l7[0]), licence(&l7[1]));
     assert_eq!(first["lines"][0]["value"]["amount"], "150000.00");
@@ -193,7 +101,7 @@ fn the_chief_files_in_order_amend_l7_and_cancel_l8() {
     );
     assert_eq!(amended["message"]["run"], 58);
 
-    let l8 = w.history(L8);
+    let l8 = history(&w, L8);
     assert_eq!(l8.len(), 2, "{l8:?}");
     let cancelled = licence(&l8[1]);
     assert_eq!(cancelled["status"], "cancelled");
@@ -230,7 +138,7 @@ fn the_chief_files_in_order_amend_l7_and_cancel_l8() {
 
 #[test]
 fn the_may_file_alone_is_refused_and_writes_nothing() {
-    let w = Workspace::new();
+    let w = workspace();
     let stderr = w.fails(&["import", "--plugin", "licensing-chief", MAY], 1);
     assert!(
         stderr.contains(&format!(
@@ -252,7 +160,7 @@ fn the_real_fa_sil_sample_with_an_unlimited_line_imports() {
         eprintln!("skipping: {} not present", sample.display());
         return;
     }
-    let w = Workspace::new();
+    let w = workspace();
     std::fs::copy(&sample, w.dir.path().join("fa_sil_insert")).expect("copy");
     let out = w.ok(&["import", "--plugin", "licensing-chief", "fa_sil_insert"]);
     assert!(out.contains("imported 1 records"), "{out}");

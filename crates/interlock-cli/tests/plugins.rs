@@ -1,120 +1,31 @@
 //! The plugin commands end to end: install, list, inspect, import through a plugin,
 //! idempotent re-import, refusals, and provenance pointing at the plugin.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::sync::OnceLock;
+mod support;
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
+use support::{Workspace, plugin_component};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    support::project_root()
 }
 
-/// Builds plugins/customs-csv to a component once. A separate target directory keeps
-/// this nested cargo off the lock the outer `cargo test` holds.
-fn customs_csv_component() -> &'static Path {
-    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
-    COMPONENT.get_or_init(|| {
-        let target = root().join("target/test-plugins");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "customs-csv",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .current_dir(root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building customs-csv failed");
-        let module = std::fs::read(target.join("wasm32-unknown-unknown/release/customs_csv.wasm"))
-            .expect("module");
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)
-            .and_then(|encoder| encoder.validate(true).encode())
-            .expect("component");
-        let path = target.join("customs-csv.wasm");
-        std::fs::write(&path, component).expect("write component");
-        path
-    })
-}
-
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Workspace {
-        let workspace = Workspace {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        workspace.ok(&["init"]);
-        for version in ["1.0.0", "1.1.0"] {
-            let list = root().join(format!(
-                "fixtures/control-list/national-control-list-{version}.toml"
-            ));
-            workspace.ok(&["control-list", "import", list.to_str().expect("utf-8 path")]);
-        }
-        std::fs::copy(
-            customs_csv_component(),
-            workspace.dir.path().join("customs-csv.wasm"),
-        )
-        .expect("copy");
-        std::fs::copy(
-            root().join("plugins/customs-csv/fixtures/declarations-2026.csv"),
-            workspace.dir.path().join("declarations.csv"),
-        )
-        .expect("copy");
-        workspace
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("interlock")
-            .expect("binary")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("INTERLOCK_STORE", "test.redb")
-            .env("INTERLOCK_ACTOR", "tester")
-            .env("INTERLOCK_FIXED_TIME", "2026-11-28T12:00:00Z")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run interlock")
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "interlock {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8")
-    }
-
-    #[track_caller]
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "interlock {args:?}: {output:?}"
-        );
-        String::from_utf8(output.stderr).expect("utf-8")
-    }
+/// A store with the control lists, and the customs-csv component and its fixture beside
+/// it (not installed).
+fn workspace() -> Workspace {
+    let workspace = Workspace::with_control_list();
+    workspace.copy(&plugin_component("customs-csv"), "customs-csv.wasm");
+    workspace.copy(
+        &root().join("plugins/customs-csv/fixtures/declarations-2026.csv"),
+        "declarations.csv",
+    );
+    workspace
 }
 
 #[test]
 fn install_and_import_through_a_plugin() {
-    let w = Workspace::new();
+    let w = workspace();
     assert_eq!(
         w.ok(&["plugin", "install", "customs-csv.wasm"]),
         "installed plugin customs-csv@2.0.0 (customs agency, interface 1.1.0)\n"
@@ -202,7 +113,7 @@ fn install_and_import_through_a_plugin() {
 
 #[test]
 fn a_bad_file_is_refused_with_every_problem_and_nothing_written() {
-    let w = Workspace::new();
+    let w = workspace();
     w.ok(&["plugin", "install", "customs-csv.wasm"]);
     let good = std::fs::read_to_string(w.dir.path().join("declarations.csv")).expect("read");
     let bad = good
@@ -221,7 +132,7 @@ fn a_bad_file_is_refused_with_every_problem_and_nothing_written() {
 
 #[test]
 fn plugin_errors_name_what_is_wrong() {
-    let w = Workspace::new();
+    let w = workspace();
     let stderr = w.fails(&["import", "--plugin", "nope", "declarations.csv"], 3);
     assert_eq!(
         stderr,
@@ -251,51 +162,15 @@ fn plugin_errors_name_what_is_wrong() {
     assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
 }
 
-/// Builds plugins/register-sipri-csv to a component once, as `customs_csv_component` does.
-fn register_sipri_component() -> &'static Path {
-    static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
-    COMPONENT.get_or_init(|| {
-        let target = root().join("target/test-plugins");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "register-sipri-csv",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .current_dir(root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building register-sipri-csv failed");
-        let module =
-            std::fs::read(target.join("wasm32-unknown-unknown/release/register_sipri_csv.wasm"))
-                .expect("module");
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)
-            .and_then(|encoder| encoder.validate(true).encode())
-            .expect("component");
-        let path = target.join("register-sipri-csv.wasm");
-        std::fs::write(&path, component).expect("write component");
-        path
-    })
-}
-
 /// The SIPRI register plugin's records pass the host's validation and land in the store as
 /// reported transfers, with former States' codes and ATT categories indexed; a file with
 /// bad rows is refused naming line and column.
 #[test]
 fn sipri_register_rows_import_as_reported_transfers() {
-    let w = Workspace::new();
+    let w = workspace();
     let fixtures = root().join("plugins/register-sipri-csv/fixtures");
     std::fs::copy(
-        register_sipri_component(),
+        plugin_component("register-sipri-csv"),
         w.dir.path().join("register-sipri-csv.wasm"),
     )
     .expect("copy");

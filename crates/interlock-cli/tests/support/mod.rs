@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use assert_cmd::Command;
 
@@ -123,4 +124,56 @@ impl Workspace {
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).expect("json output")
     }
+}
+
+/// The reference plugins the CLI tests install.
+const TEST_PLUGINS: &[&str] = &["customs-csv", "licensing-chief", "register-sipri-csv"];
+
+/// The component of reference plugin `package` (one of [`TEST_PLUGINS`]), built once per
+/// test binary for all of them in one cargo run. A separate target directory keeps this
+/// nested cargo off the lock the outer `cargo test` holds.
+pub fn plugin_component(package: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let target = BUILT.get_or_init(|| {
+        let target = project_root().join("target/test-plugins");
+        let mut args = vec![
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+        ];
+        for plugin in TEST_PLUGINS {
+            args.extend(["-p", plugin]);
+        }
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(&args)
+            .arg("--target-dir")
+            .arg(&target)
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+            .current_dir(project_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the test plugins failed");
+        for plugin in TEST_PLUGINS {
+            let module = std::fs::read(target.join(format!(
+                "wasm32-unknown-unknown/release/{}.wasm",
+                plugin.replace('-', "_")
+            )))
+            .expect("module");
+            let component = wit_component::ComponentEncoder::default()
+                .module(&module)
+                .and_then(|encoder| encoder.validate(true).encode())
+                .expect("component");
+            std::fs::write(target.join(format!("{plugin}.wasm")), component)
+                .expect("write component");
+        }
+        target
+    });
+    assert!(
+        TEST_PLUGINS.contains(&package),
+        "{package} is not built for the tests"
+    );
+    target.join(format!("{package}.wasm"))
 }
