@@ -12,8 +12,9 @@
 //! | `open` | nothing (HMRC says the licence is in use); a warning |
 //!
 //! A status change takes effect on `effective_date` (an interlock extension: LITE's payload
-//! carries no date for it; `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`); without it the status
-//! change is refused on its line, because a date cannot be guessed. Every message carries
+//! carries no date for it; `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`), else on the day given
+//! with `--option received_on=YYYY-MM-DD` (when the payload arrived); without either the
+//! status change is refused on its line, because a date cannot be guessed. Every message carries
 //! `message.source` `LITE licence payload` (no run number or time: messages of this
 //! stream apply in import order) and each event's `source` names LITE's licence id.
 //!
@@ -49,6 +50,9 @@ const STREAM: &str = "LITE licence payload";
 #[derive(Default)]
 pub struct LiteJson {
     parser: Option<parse::Parser>,
+    /// `--option received_on=YYYY-MM-DD`: when the payload arrived, the effective date of
+    /// status changes that carry no `effective_date` of their own.
+    received_on: Option<String>,
 }
 
 impl Plugin for LiteJson {
@@ -59,11 +63,25 @@ impl Plugin for LiteJson {
             AgencyKind::Licensing,
             &["UK LITE licence payload (JSON)"],
         )
+        .option(
+            "received_on",
+            "the day the payload was received (YYYY-MM-DD): the effective date of a cancel or other status change that gives no `effective_date`",
+            None,
+        )
+    }
+
+    fn start(&mut self, options: &[(String, String)]) -> Result<()> {
+        for (key, value) in options {
+            if key == "received_on" {
+                self.received_on = Some(value.trim().to_owned());
+            }
+        }
+        Ok(())
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
         let parser = self.parser.get_or_insert_with(parse::Parser::new);
-        Ok(translate(parser.feed(chunk)))
+        Ok(translate(parser.feed(chunk), self.received_on.as_deref()))
     }
 
     fn finish(&mut self) -> Result<Translation> {
@@ -72,18 +90,18 @@ impl Plugin for LiteJson {
             Some(parser) => parser,
             None => parse::Parser::new(),
         };
-        Ok(translate(parser.finish()))
+        Ok(translate(parser.finish(), self.received_on.as_deref()))
     }
 }
 
-fn translate(items: Vec<parse::Parsed>) -> Translation {
+fn translate(items: Vec<parse::Parsed>, received_on: Option<&str>) -> Translation {
     let mut out = Translation::default();
     for item in items {
         match item {
             parse::Parsed::Authorization(licence) => {
                 let line = licence.line;
                 let reference = licence.reference.clone();
-                match message(licence) {
+                match message(licence, received_on) {
                     Ok(Some(body)) => out.record(AGENCY, reference, line, body),
                     Ok(None) => out.warning(
                         line,
@@ -110,7 +128,10 @@ fn message_order() -> MessageOrder {
 }
 
 /// The record a payload gives: a licence, a status change, or nothing (`open`).
-fn message(licence: parse::ParsedAuthorization) -> std::result::Result<Option<Body>, String> {
+fn message(
+    licence: parse::ParsedAuthorization,
+    received_on: Option<&str>,
+) -> std::result::Result<Option<Body>, String> {
     use parse::LicenceAction as A;
     use parse::LiteStatus as S;
     let action = match licence.action {
@@ -130,9 +151,13 @@ fn message(licence: parse::ParsedAuthorization) -> std::result::Result<Option<Bo
         A::Expire => LicenceAction::Expire,
         A::Surrender => LicenceAction::Surrender,
     };
-    let Some(date) = licence.effective_date.clone() else {
+    let Some(date) = licence
+        .effective_date
+        .clone()
+        .or(received_on.map(str::to_owned))
+    else {
         return Err(format!(
-            "{} of licence {} needs the date it takes effect (`effective_date`); the LITE payload carries none",
+            "{} of licence {} needs the date it takes effect (`effective_date`); the LITE payload carries none: give the day it was received with `--option received_on=YYYY-MM-DD`",
             action_name(action),
             licence.reference
         ));
@@ -307,7 +332,12 @@ mod plugin_tests {
     }
 
     fn run(bytes: &[u8]) -> Translation {
+        run_with(bytes, &[])
+    }
+
+    fn run_with(bytes: &[u8], options: &[(String, String)]) -> Translation {
         let mut plugin = LiteJson::default();
+        plugin.start(options).expect("options");
         let mut out = Translation::default();
         for chunk in bytes.chunks(100) {
             out.extend(plugin.feed(chunk).expect("feeds"));
@@ -475,10 +505,27 @@ mod plugin_tests {
         assert_eq!(
             found,
             [
-                "Severity::Error 2 effective_date: cancel of licence GBSIEL/2026/0000001/P needs the date it takes effect (`effective_date`); the LITE payload carries none",
+                "Severity::Error 2 effective_date: cancel of licence GBSIEL/2026/0000001/P needs the date it takes effect (`effective_date`); the LITE payload carries none: give the day it was received with `--option received_on=YYYY-MM-DD`",
                 "Severity::Warning 3 action: licence GBSIEL/2026/0000002/P: action `open` (the licence is in use) changes nothing",
             ]
         );
+        // With the day the payload was received, the bare cancel imports as of that day.
+        let received = [("received_on".to_owned(), "2026-05-04".to_owned())];
+        let out = run_with(input.as_bytes(), &received);
+        assert!(
+            out.diagnostics
+                .iter()
+                .all(|d| d.severity != Severity::Error),
+            "{:?}",
+            out.diagnostics
+        );
+        match &out.records[0].record {
+            Body::AuthorizationStatusChange(change) => {
+                assert_eq!(change.event.effective, "2026-05-04");
+                assert_eq!(change.event.action, LicenceAction::Cancel);
+            }
+            other => panic!("expected a status change, got {other:?}"),
+        }
     }
 
     #[test]
