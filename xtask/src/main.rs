@@ -5,6 +5,7 @@
 //! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
 
 mod bench;
+mod bench_check;
 mod codegen;
 mod demo;
 mod gate;
@@ -53,6 +54,18 @@ enum BenchTask {
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
     },
+    /// Cross-checks over generated licences and declarations with planted violations:
+    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial. The issue's
+    /// size is --lines 1000000 --licences 100000 --serials 10000000 (hours: see
+    /// xtask/src/bench_check.rs).
+    Check {
+        #[arg(long, default_value_t = 100_000)]
+        lines: u64,
+        #[arg(long, default_value_t = 10_000)]
+        licences: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        serials: u64,
+    },
 }
 
 fn main() -> Result<()> {
@@ -61,6 +74,14 @@ fn main() -> Result<()> {
         Task::Bench {
             bench: BenchTask::Import { rows },
         } => bench::import(rows),
+        Task::Bench {
+            bench:
+                BenchTask::Check {
+                    lines,
+                    licences,
+                    serials,
+                },
+        } => bench_check::check(lines, licences, serials),
         Task::Demo => demo::run(),
         Task::Test => gate::test(),
         Task::Codegen => codegen::run(),

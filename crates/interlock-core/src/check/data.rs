@@ -87,6 +87,9 @@ pub struct Dataset {
     pub reported_transfers: Vec<Rec<ReportedTransfer>>,
     /// Licence reference → index in `licences`.
     by_reference: BTreeMap<String, usize>,
+    /// Declaration reference → indexes in `usages`: rules that look from a declaration to
+    /// its write-offs would otherwise scan every write-off for every item.
+    usages_by_declaration: BTreeMap<String, Vec<usize>>,
 }
 
 impl Dataset {
@@ -116,6 +119,12 @@ impl Dataset {
                 // Never stored: the store applies status changes to the licence.
                 Body::AuthorizationStatusChange(_) => {}
             }
+        }
+        for (index, usage) in data.usages.iter().enumerate() {
+            data.usages_by_declaration
+                .entry(usage.body.declaration_ref.clone())
+                .or_default()
+                .push(index);
         }
         for (index, licence) in data.licences.iter().enumerate() {
             data.by_reference
@@ -149,6 +158,18 @@ impl Dataset {
             })
             .collect();
         Dataset::new(records, lists)
+    }
+
+    /// The write-offs customs recorded for a declaration.
+    pub fn usages_of_declaration(
+        &self,
+        declaration_ref: &str,
+    ) -> impl Iterator<Item = &Rec<LicenceUsage>> {
+        self.usages_by_declaration
+            .get(declaration_ref)
+            .into_iter()
+            .flatten()
+            .filter_map(|index| self.usages.get(*index))
     }
 
     /// The licence with this reference, as customs cites it.

@@ -247,14 +247,12 @@ pub(crate) struct Cited<'a> {
 pub(crate) fn cited_licences<'a>(data: &'a Dataset, item: &CustomsDeclaration) -> Vec<Cited<'a>> {
     let item_no = item.item_no.to_string();
     let from_usage = data
-        .usages
-        .iter()
+        .usages_of_declaration(&item.declaration_ref)
         .filter(|u| {
-            u.body.declaration_ref == item.declaration_ref
-                && u.body
-                    .declaration_part
-                    .as_deref()
-                    .is_none_or(|part| part == item_no)
+            u.body
+                .declaration_part
+                .as_deref()
+                .is_none_or(|part| part == item_no)
         })
         .map(|u| u.body.authorization_ref.as_str());
     let mut seen = BTreeSet::new();
