@@ -55,14 +55,16 @@ enum BenchTask {
         rows: u64,
     },
     /// Cross-checks over generated licences and declarations with planted violations:
-    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial. The issue's
-    /// size is --lines 1000000 --licences 100000 --serials 10000000 (hours: see
-    /// xtask/src/bench_check.rs).
+    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial (the issue's
+    /// 10,000,000 serials: --serials 10000000).
     Check {
-        #[arg(long, default_value_t = 100_000)]
+        /// Declaration items.
+        #[arg(long, default_value_t = 1_000_000)]
         lines: u64,
-        #[arg(long, default_value_t = 10_000)]
+        /// Licences (two lines each).
+        #[arg(long, default_value_t = 100_000)]
         licences: u64,
+        /// Serial numbers on licence lines, for the lookup.
         #[arg(long, default_value_t = 1_000_000)]
         serials: u64,
     },

@@ -208,6 +208,10 @@ pub struct Store {
     path: PathBuf,
     /// Test and demo hook: a fixed clock makes outputs reproducible.
     fixed_time: Mutex<Option<jiff::Timestamp>>,
+    /// The control lists as last read. Only this process can have the file open (redb locks
+    /// it), and every write of a list goes through this `Store`, which drops the copy, so
+    /// queries need not decode every list version on every call.
+    control_lists_cache: Mutex<Option<std::sync::Arc<ControlLists>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -238,6 +242,7 @@ impl Store {
             db,
             path: path.to_owned(),
             fixed_time: Mutex::new(fixed_time),
+            control_lists_cache: Mutex::new(None),
         };
         let txn = store.begin_write()?;
         {
@@ -284,6 +289,7 @@ impl Store {
             db,
             path: path.to_owned(),
             fixed_time: Mutex::new(None),
+            control_lists_cache: Mutex::new(None),
         })
     }
 
@@ -529,6 +535,24 @@ impl Store {
     // -----------------------------------------------------------------------------------
 
     /// Every control list version in the store, oldest first.
+    /// The control lists, from the cache or read in `txn` (and then cached).
+    fn control_lists_in(
+        &self,
+        txn: &redb::ReadTransaction,
+    ) -> Result<std::sync::Arc<ControlLists>, StoreError> {
+        if let Ok(cache) = self.control_lists_cache.lock()
+            && let Some(lists) = cache.as_ref()
+        {
+            return Ok(lists.clone());
+        }
+        let lists =
+            std::sync::Arc::new(read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?);
+        if let Ok(mut cache) = self.control_lists_cache.lock() {
+            *cache = Some(lists.clone());
+        }
+        Ok(lists)
+    }
+
     pub fn control_lists(&self) -> Result<ControlLists, StoreError> {
         let txn = self.db.begin_read()?;
         read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)
@@ -574,6 +598,9 @@ impl Store {
             }),
         )?;
         txn.commit()?;
+        if let Ok(mut cache) = self.control_lists_cache.lock() {
+            *cache = None;
+        }
         Ok(ControlListOutcome::Imported)
     }
 

@@ -112,7 +112,7 @@ impl Store {
     /// Current revisions matching every filter of `query`, ordered by event date then id.
     pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StoreError> {
         let txn = self.db.begin_read()?;
-        let lists = super::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
+        let lists = self.control_lists_in(&txn)?;
         let index = |n: usize| txn.open_multimap_table(facets::ALL_INDEXES[n]);
 
         // Candidates from the most selective index the filters allow.
