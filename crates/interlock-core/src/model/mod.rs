@@ -410,6 +410,20 @@ pub struct StoredRecord {
     pub draft: Draft,
 }
 
+impl StoredRecord {
+    /// The content hash the revision would have if written by this release: the stored one
+    /// for the current schema, recomputed from the upgraded draft for an older schema. A
+    /// re-import compares with this, so an old revision that upgrades to the same content
+    /// is unchanged.
+    pub fn content_hash_in_current_schema(&self) -> std::borrow::Cow<'_, str> {
+        if self.schema_version == RECORD_SCHEMA_VERSION {
+            std::borrow::Cow::Borrowed(&self.content_hash)
+        } else {
+            std::borrow::Cow::Owned(self.draft.content_hash())
+        }
+    }
+}
+
 /// Reads a revision as the store keeps it, whatever record schema wrote it: schema 1 is
 /// read with the frozen [`v1`] types and upgraded; the content hash stays the one computed
 /// when the revision was written.

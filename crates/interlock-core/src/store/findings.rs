@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use super::{Query, Store, StoreError, tables};
+use super::{Store, StoreError, tables};
 use crate::audit::AuditAction;
 use crate::check::{self, CheckFilter, Dataset, Finding, FindingId};
 
@@ -96,8 +96,7 @@ impl CheckOutcome {
 impl Store {
     /// Every current record and the control lists, as the rules read them.
     pub fn dataset(&self) -> Result<Dataset, StoreError> {
-        let records = self.query(&Query::default())?;
-        Ok(Dataset::new(records, self.control_lists()?))
+        Ok(Dataset::new(self.current_records()?, self.control_lists()?))
     }
 
     /// Runs the rules `filter` selects and records what changed (see the module docs).

@@ -244,11 +244,9 @@ impl Import<'_> {
                 continue;
             }
 
-            // Compare in the current schema: a revision written by an older schema is
-            // unchanged if it upgrades to the same content.
             if previous
                 .as_ref()
-                .is_some_and(|p| p.draft.content_hash() == content_hash)
+                .is_some_and(|p| p.content_hash_in_current_schema() == content_hash)
             {
                 self.summary.unchanged += 1;
                 continue;

@@ -109,6 +109,25 @@ fn ids_with_prefix(
 }
 
 impl Store {
+    /// Every record's current revision, ordered as [`Store::query`] orders them (event date,
+    /// then id), without the per-record facets a filtered query computes.
+    pub fn current_records(&self) -> Result<Vec<StoredRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let records = txn.open_table(tables::RECORDS)?;
+        let revisions = txn.open_table(tables::REVISIONS)?;
+        let mut all = Vec::new();
+        for entry in records.iter()? {
+            let (id, revision) = entry?;
+            let (id, revision) = (RecordId(*id.value()), revision.value());
+            let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
+                StoreError::Corrupted(format!("record {id} has no revision {revision}"))
+            })?;
+            all.push(crate::model::decode_revision(bytes.value())?);
+        }
+        all.sort_by_key(|record| (record.event_date, record.id));
+        Ok(all)
+    }
+
     /// Current revisions matching every filter of `query`, ordered by event date then id.
     pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StoreError> {
         let txn = self.db.begin_read()?;

@@ -32,12 +32,12 @@
 //!
 //! Key: `{declaration_ref}/{item_no}`.
 
-use crate::check::{Dataset, Finding, Rule, Severity, finding};
+use crate::check::{Dataset, Finding, Rule, Severity};
 use crate::model::CustomsProcedure;
 
 use super::unlicensed::{
     Controlled, cited_licences, controlled_goods, covering_directions, describe_item,
-    describe_licence, grants, moved,
+    describe_licence, grants, moved, uncovered,
 };
 
 /// Which controlled goods need a transit authorization: the national rule.
@@ -139,36 +139,21 @@ impl Rule for TransitUnauthorized {
                         .join(", ")
                 )
             };
-            let mut explanation = format!(
+            let explanation = format!(
                 "{}: {}; {}. National rule assumed: {}.",
                 describe_item(item),
                 controlled.reason,
                 citation,
                 self.requirement.describe()
             );
-            if let Some(why) = &controlled.civil_overlap {
-                explanation.push_str(&format!(
-                    " Lower severity: the HS code is the only signal and {why}; check the goods' specification."
-                ));
-            }
-            let mut evidence = vec![decl.meta.evidence("declaration")];
-            evidence.extend(
-                cited
-                    .iter()
-                    .filter_map(|c| c.licence)
-                    .map(|l| l.meta.evidence("cited licence")),
-            );
-            let mut f = finding(
+            found.push(uncovered(
                 self,
-                format!("{}/{}", item.declaration_ref, item.item_no),
+                decl,
+                &controlled,
+                &cited,
                 explanation,
-                Some(item.date),
-                evidence,
-            );
-            if controlled.civil_overlap.is_some() {
-                f.severity = Severity::Low;
-            }
-            found.push(f);
+                Severity::Low,
+            ));
         }
         found
     }

@@ -115,35 +115,20 @@ impl Rule for UnlicensedGoods {
                     article(procedure_word(item.procedure)),
                 )
             };
-            let mut explanation = format!(
+            let explanation = format!(
                 "{}: {}. {citation} No authorization in the store covers this {}.",
                 describe_item(item),
                 controlled.reason,
                 procedure_word(item.procedure),
             );
-            if let Some(why) = &controlled.civil_overlap {
-                explanation.push_str(&format!(
-                    " Lower severity: the HS code is the only signal and {why}; check the goods' specification."
-                ));
-            }
-            let mut evidence = vec![decl.meta.evidence("declaration")];
-            evidence.extend(
-                cited
-                    .iter()
-                    .filter_map(|c| c.licence)
-                    .map(|l| l.meta.evidence("cited licence")),
-            );
-            let mut f = finding(
+            found.push(uncovered(
                 self,
-                format!("{}/{}", item.declaration_ref, item.item_no),
+                decl,
+                &controlled,
+                &cited,
                 explanation,
-                Some(item.date),
-                evidence,
-            );
-            if controlled.civil_overlap.is_some() {
-                f.severity = Severity::Medium;
-            }
-            found.push(f);
+                Severity::Medium,
+            ));
         }
         found
     }
@@ -152,6 +137,44 @@ impl Rule for UnlicensedGoods {
 // ---------------------------------------------------------------------------------------
 // Shared with `countries.rs` and `transit.rs`
 // ---------------------------------------------------------------------------------------
+
+/// The finding for a declaration item of controlled goods that no cited licence covers:
+/// the item and its cited licences as evidence, keyed by declaration and item. When only
+/// the HS code says the goods are controlled and its heading also covers civil goods, the
+/// explanation says so and the severity drops to `overlap_severity`.
+pub(crate) fn uncovered(
+    rule: &dyn Rule,
+    decl: &Rec<CustomsDeclaration>,
+    controlled: &Controlled<'_>,
+    cited: &[Cited<'_>],
+    mut explanation: String,
+    overlap_severity: Severity,
+) -> Finding {
+    let item = &decl.body;
+    if let Some(why) = &controlled.civil_overlap {
+        explanation.push_str(&format!(
+            " Lower severity: the HS code is the only signal and {why}; check the goods' specification."
+        ));
+    }
+    let mut evidence = vec![decl.meta.evidence("declaration")];
+    evidence.extend(
+        cited
+            .iter()
+            .filter_map(|c| c.licence)
+            .map(|l| l.meta.evidence("cited licence")),
+    );
+    let mut f = finding(
+        rule,
+        format!("{}/{}", item.declaration_ref, item.item_no),
+        explanation,
+        Some(item.date),
+        evidence,
+    );
+    if controlled.civil_overlap.is_some() {
+        f.severity = overlap_severity;
+    }
+    f
+}
 
 /// Why a declaration item is controlled goods.
 #[derive(Clone, Debug)]
