@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use interlock_core::model::{RecordId, RecordKind};
 
 use crate::project_root;
 
@@ -37,6 +36,39 @@ impl Demo {
             );
         }
         Ok(())
+    }
+}
+
+impl Demo {
+    /// The id of licence `reference`, asked of the store (xtask does not link
+    /// interlock-core, which would double the time `cargo xtask` takes to compile).
+    fn licence_id(&self, reference: &str) -> Result<String> {
+        let args = [
+            "query",
+            "--kind",
+            "authorization",
+            "--authorization",
+            reference,
+            "--json",
+        ];
+        let output = Command::new(&self.binary)
+            .args(args)
+            .env("INTERLOCK_STORE", &self.store)
+            .current_dir(project_root())
+            .output()
+            .with_context(|| format!("could not run {}", self.binary.display()))?;
+        if !output.status.success() {
+            bail!("`interlock {}` failed ({})", args.join(" "), output.status);
+        }
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let record: serde_json::Value = serde_json::from_str(line)?;
+            if record["draft"]["source_ref"] == reference
+                && let Some(id) = record["id"].as_str()
+            {
+                return Ok(id.to_owned());
+            }
+        }
+        bail!("no licence {reference} in the demo store")
     }
 }
 
@@ -106,8 +138,13 @@ fn files_in(dir: &Path, extension: &str) -> Result<Vec<String>> {
 }
 
 pub fn run() -> Result<()> {
+    run_with(&crate::plugins::build_cli()?)
+}
+
+/// The demo with an `interlock` binary built beforehand: the gate passes the one
+/// `cargo test --workspace` built, rather than building the CLI again.
+pub fn run_with(binary: &Path) -> Result<()> {
     let components = crate::plugins::build_all()?;
-    crate::gate::run("cargo", &["build", "--quiet", "-p", "interlock-cli"])?;
     let root = project_root();
     let dir = root.join("target/demo");
     std::fs::create_dir_all(&dir)?;
@@ -116,7 +153,7 @@ pub fn run() -> Result<()> {
         std::fs::remove_file(&store)?;
     }
     let demo = Demo {
-        binary: root.join("target/debug/interlock"),
+        binary: binary.to_owned(),
         store: store.clone(),
     };
     println!("interlock demo: a fresh store at {}", store.display());
@@ -158,12 +195,8 @@ pub fn run() -> Result<()> {
     demo.step(&["query", "--kind", "authorization"], true)?;
     // A licence's life: L7 was amended (two revisions), L8 cancelled by a status-only
     // message that kept its lines.
-    let l7 = RecordId::derive(
-        "licensing",
-        RecordKind::Authorization,
-        "GBSIEL/2026/0000107/P",
-    );
-    demo.step(&["show", &l7.to_hex(), "--history"], true)?;
+    let l7 = demo.licence_id("GBSIEL/2026/0000107/P")?;
+    demo.step(&["show", &l7, "--history"], true)?;
     // What customs wrote off against L7: original, contra, late original, original.
     demo.step(
         &[
@@ -194,16 +227,12 @@ pub fn run() -> Result<()> {
     )?;
     // The reporting authority withholds L5 (combat aircraft) from the public report; the
     // licence itself and its content hash do not change.
-    let l5 = RecordId::derive(
-        "licensing",
-        RecordKind::Authorization,
-        "GBSIEL/2026/0000105/P",
-    );
+    let l5 = demo.licence_id("GBSIEL/2026/0000105/P")?;
     demo.step(
         &[
             "withhold",
             "add",
-            &l5.to_hex(),
+            &l5,
             "--basis",
             "national-security",
             "--reason",

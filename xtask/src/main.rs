@@ -4,8 +4,6 @@
 //! components, scaffolding and testing plugins, the end-to-end demo, the full test gate,
 //! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
 
-mod bench;
-mod bench_check;
 mod codegen;
 mod demo;
 mod gate;
@@ -26,10 +24,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Benchmarks that print numbers (never pass/fail on timing).
+    /// Benchmarks that print numbers (never pass/fail on timing): `import --rows N`,
+    /// `check [--lines N] [--licences M] [--serials S]`; `cargo xtask bench --help` lists
+    /// them. They run as a release build of the xtask-bench package, which gets these
+    /// arguments as they are.
+    #[command(disable_help_flag = true)]
     Bench {
-        #[command(subcommand)]
-        bench: BenchTask,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Run the main job end to end on fixtures/ into a fresh store under target/demo.
     Demo,
@@ -38,8 +40,9 @@ enum Task {
     /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data
     /// and crates/interlock-pdk/MODEL.md from the record model's source.
     Codegen,
-    /// Build every crate under plugins/ to a wasm component in target/plugins/.
-    Plugins,
+    /// Build every crate under plugins/ (or only those named) to a wasm component in
+    /// target/plugins/.
+    Plugins { names: Vec<String> },
     /// Plugin tooling: scaffold a new plugin or run plugins on their fixtures.
     Plugin {
         #[command(subcommand)]
@@ -47,49 +50,28 @@ enum Task {
     },
 }
 
-#[derive(Subcommand)]
-enum BenchTask {
-    /// Import a generated customs file of N rows: interlock vs sqlite3 `.import` + index.
-    Import {
-        #[arg(long, default_value_t = 100_000)]
-        rows: u64,
-    },
-    /// Cross-checks over generated licences and declarations with planted violations:
-    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial (the issue's
-    /// 10,000,000 serials: --serials 10000000).
-    Check {
-        /// Declaration items.
-        #[arg(long, default_value_t = 1_000_000)]
-        lines: u64,
-        /// Licences (two lines each).
-        #[arg(long, default_value_t = 100_000)]
-        licences: u64,
-        /// Serial numbers on licence lines, for the lookup.
-        #[arg(long, default_value_t = 1_000_000)]
-        serials: u64,
-    },
-}
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.task {
-        Task::Bench {
-            bench: BenchTask::Import { rows },
-        } => bench::import(rows),
-        Task::Bench {
-            bench:
-                BenchTask::Check {
-                    lines,
-                    licences,
-                    serials,
-                },
-        } => bench_check::check(lines, licences, serials),
+        Task::Bench { args } => bench(&args),
         Task::Demo => demo::run(),
         Task::Test => gate::test(),
         Task::Codegen => codegen::run(),
-        Task::Plugins => plugins::build_all().map(|_| ()),
+        Task::Plugins { names } if names.is_empty() => plugins::build_all().map(|_| ()),
+        Task::Plugins { names } => {
+            plugins::build_components(&names, &project_root().join("target/plugins")).map(|_| ())
+        }
         Task::Plugin { command } => plugins::run(command),
     }
+}
+
+/// `cargo xtask bench ARGS`: the benchmarks live in their own package (xtask-bench), so
+/// that xtask does not compile the plugin host; timings of debug code mean nothing, hence
+/// `--release` (as before, the benchmarks build the release CLI they measure themselves).
+fn bench(args: &[String]) -> Result<()> {
+    let mut command = vec!["run", "--quiet", "--release", "-p", "xtask-bench", "--"];
+    command.extend(args.iter().map(String::as_str));
+    gate::run("cargo", &command)
 }
 
 /// The workspace root, whatever directory `cargo xtask` was started from.

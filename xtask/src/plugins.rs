@@ -4,6 +4,9 @@
 //! for `wasm32-unknown-unknown` (no WASI), then wrapped into a component with
 //! wit-component; the component must import nothing but `log`. Components land in
 //! `target/plugins/NAME.wasm`.
+//!
+//! Plugins run through the `interlock` binary (`interlock plugin run --json`), so that
+//! xtask does not compile the plugin host (wasmtime) itself.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,8 +25,9 @@ pub enum PluginCommand {
         #[arg(long, value_enum)]
         agency: AgencyArg,
     },
-    /// Run plugins on their fixtures through the real host and compare with the golden
-    /// `*.expected.jsonl` files (`UPDATE_GOLDEN=1` rewrites them).
+    /// Run plugins on their fixtures through the real host (`interlock plugin run --json`,
+    /// built first) and compare with the golden `*.expected.jsonl` files (`UPDATE_GOLDEN=1`
+    /// rewrites them).
     Test { name: Option<String> },
 }
 
@@ -37,7 +41,7 @@ pub enum AgencyArg {
 pub fn run(command: PluginCommand) -> Result<()> {
     match command {
         PluginCommand::New { name, agency } => new(&name, agency),
-        PluginCommand::Test { name } => test(name.as_deref()),
+        PluginCommand::Test { name } => test(name.as_deref(), &build_cli()?),
     }
 }
 
@@ -95,11 +99,14 @@ pub fn test_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(inputs)
 }
 
-/// Builds `crates` (package names) for wasm and wraps each into a checked component.
-pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
-    if packages.is_empty() {
-        return Ok(Vec::new());
-    }
+/// Where plugins are compiled for wasm: the target directory the host and CLI tests also
+/// build their test plugins in (a nested cargo, off the lock of the `cargo test` running
+/// them), so that after `cargo xtask plugins` or the gate their build finds everything
+/// fresh and compiles nothing.
+const WASM_TARGET_DIR: &str = "target/plugin-build";
+
+/// Compiles `packages` for wasm (release, no debug info), without wrapping them.
+pub fn compile_wasm(packages: &[String]) -> Result<()> {
     ensure_wasm_target()?;
     let root = project_root();
     let mut args = vec![
@@ -108,6 +115,8 @@ pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathB
         "--release".to_owned(),
         "--target".to_owned(),
         "wasm32-unknown-unknown".to_owned(),
+        "--target-dir".to_owned(),
+        WASM_TARGET_DIR.to_owned(),
     ];
     for package in packages {
         args.push("-p".to_owned());
@@ -117,7 +126,8 @@ pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathB
     let status = Command::new("cargo")
         .args(&args)
         .current_dir(&root)
-        // Components carry no debug info: smaller, and nothing a host could use.
+        // Components carry no debug info: smaller, and nothing a host could use. The tests'
+        // nested builds set the same, so they share these artifacts.
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "true")
         .status()
@@ -125,11 +135,22 @@ pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathB
     if !status.success() {
         bail!("building plugins failed");
     }
+    Ok(())
+}
+
+/// Builds `crates` (package names) for wasm and wraps each into a checked component.
+pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    if packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    compile_wasm(packages)?;
+    let root = project_root();
     std::fs::create_dir_all(out_dir)?;
     let mut components = Vec::new();
     for package in packages {
         let module_path = root
-            .join("target/wasm32-unknown-unknown/release")
+            .join(WASM_TARGET_DIR)
+            .join("wasm32-unknown-unknown/release")
             .join(format!("{}.wasm", package.replace('-', "_")));
         let module = std::fs::read(&module_path)
             .with_context(|| format!("reading {}", module_path.display()))?;
@@ -157,8 +178,20 @@ pub fn build_components(packages: &[String], out_dir: &Path) -> Result<Vec<PathB
 
 /// Builds every plugin under plugins/ and returns the paths of the components.
 pub fn build_all() -> Result<Vec<PathBuf>> {
-    let names: Vec<String> = plugin_dirs()?.into_iter().map(|(name, _)| name).collect();
-    build_components(&names, &project_root().join("target/plugins"))
+    build_components(&all_plugins()?, &project_root().join("target/plugins"))
+}
+
+/// The package name of every plugin under plugins/.
+pub fn all_plugins() -> Result<Vec<String>> {
+    Ok(plugin_dirs()?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Builds the CLI (`cargo build -p interlock-cli`) and returns its binary, for
+/// `cargo xtask plugin test|new` and `cargo xtask demo` run on their own. The gate passes
+/// the binary `cargo test --workspace` built instead (see `gate.rs`).
+pub fn build_cli() -> Result<PathBuf> {
+    crate::gate::run("cargo", &["build", "--quiet", "-p", "interlock-cli"])?;
+    Ok(project_root().join("target/debug/interlock"))
 }
 
 fn ensure_wasm_target() -> Result<()> {
@@ -194,41 +227,32 @@ pub fn component_imports(wasm: &[u8]) -> Result<Vec<String>> {
 }
 
 /// The golden output of one fixture: every draft (with its line) and every diagnostic,
-/// one JSON object a line, in the order the plugin gave them.
-fn translate_to_golden(
-    host: &interlock_host::PluginHost,
-    plugin: &interlock_host::LoadedPlugin,
-    input: &Path,
-) -> Result<String> {
-    let mut lines = Vec::new();
-    let file = std::fs::File::open(input)?;
-    let name = input
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let result = host.translate(
-        plugin,
-        &name,
-        std::io::BufReader::new(file),
-        &[],
-        &interlock_host::Limits::default(),
-        &mut |records, diagnostics| {
-            for record in records {
-                lines.push(
-                    serde_json::json!({ "line": record.line, "draft": record.draft }).to_string(),
-                );
-            }
-            for diagnostic in diagnostics {
-                lines.push(serde_json::json!({ "diagnostic": diagnostic }).to_string());
-            }
-            Ok(())
-        },
-        &mut |_| {},
-    );
-    if let Err(error) = result {
-        lines.push(serde_json::json!({ "error": error.to_string() }).to_string());
+/// one JSON object a line, in the order the plugin gave them, and the error if the plugin
+/// failed: what `interlock plugin run COMPONENT INPUT --json` prints.
+fn translate_to_golden(cli: &Path, component: &Path, input: &Path) -> Result<String> {
+    let output = Command::new(cli)
+        .args(["plugin", "run"])
+        .arg(component)
+        .arg(input)
+        .arg("--json")
+        .env_remove("RUST_LOG")
+        .output()
+        .with_context(|| format!("could not run {}", cli.display()))?;
+    // 0: translated; 1: with error diagnostics; 5: the plugin failed, which the output's
+    // last line says. In all three the output is never empty (an empty translation is one
+    // empty line); anything else (plugin refused, bad arguments) prints nothing there.
+    let translated = matches!(output.status.code(), Some(0 | 1 | 5)) && !output.stdout.is_empty();
+    if !translated {
+        bail!(
+            "`{} plugin run {} {} --json` failed ({}):\n{}",
+            cli.display(),
+            component.display(),
+            input.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    Ok(lines.join("\n") + "\n")
+    String::from_utf8(output.stdout).context("plugin run printed invalid UTF-8")
 }
 
 /// (input, golden output) pairs of a plugin: its fixtures, plus the real public samples
@@ -276,7 +300,9 @@ fn golden_pairs(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     Ok(pairs)
 }
 
-fn test(only: Option<&str>) -> Result<()> {
+/// Builds the plugins named (or all) and runs them on their fixtures with the `interlock`
+/// binary `cli`, comparing the output with the golden files.
+fn test(only: Option<&str>, cli: &Path) -> Result<()> {
     let selected: Vec<(String, PathBuf)> = plugin_dirs()?
         .into_iter()
         .filter(|(name, _)| only.is_none_or(|only| only == name))
@@ -286,15 +312,12 @@ fn test(only: Option<&str>) -> Result<()> {
     }
     let names: Vec<String> = selected.iter().map(|(name, _)| name.clone()).collect();
     let components = build_components(&names, &project_root().join("target/plugins"))?;
-    let host = interlock_host::PluginHost::new(None)?;
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failures = Vec::new();
     let mut checked = 0;
     for ((name, dir), component) in selected.iter().zip(&components) {
-        let wasm = std::fs::read(component)?;
-        let plugin = host.load(&wasm, name)?;
         for (input, golden) in golden_pairs(dir)? {
-            let actual = translate_to_golden(&host, &plugin, &input)?;
+            let actual = translate_to_golden(cli, component, &input)?;
             checked += 1;
             if update {
                 if let Some(parent) = golden.parent() {
@@ -402,9 +425,10 @@ fn diff(expected: &str, actual: &str) -> String {
     out
 }
 
-/// Runs every plugin on its fixtures (`cargo xtask test` calls this).
-pub fn test_all() -> Result<()> {
-    test(None)
+/// Runs every plugin on its fixtures with the `interlock` binary `cli` (`cargo xtask test`
+/// calls this).
+pub fn test_all(cli: &Path) -> Result<()> {
+    test(None, cli)
 }
 
 fn new(name: &str, agency: AgencyArg) -> Result<()> {
@@ -469,13 +493,11 @@ interlock-pdk = {{ path = "../../crates/interlock-pdk" }}
     add_workspace_member(&format!("plugins/{name}"))?;
     // Golden output from the real host, so the scaffold passes its own test at once.
     let components = build_components(&[name.to_owned()], &project_root().join("target/plugins"))?;
-    let host = interlock_host::PluginHost::new(None)?;
-    let wasm = std::fs::read(&components[0])?;
-    let plugin = host.load(&wasm, name)?;
+    let cli = build_cli()?;
     let input = dir.join("fixtures/sample.csv");
     std::fs::write(
         dir.join("fixtures/sample.csv.expected.jsonl"),
-        translate_to_golden(&host, &plugin, &input)?,
+        translate_to_golden(&cli, &components[0], &input)?,
     )?;
     println!(
         "created {}\nnext: edit src/lib.rs and fixtures/, then `cargo xtask plugin test {name}`",

@@ -236,3 +236,97 @@ fn sipri_register_rows_import_as_reported_transfers() {
     assert_eq!(query(&["--kind", "reported_transfer"]).len(), 12);
     assert!(w.ok(&["audit", "verify"]).starts_with("audit log intact"));
 }
+
+/// `plugin run` tries a plugin file on an input without a store: every record and
+/// diagnostic, the golden format with `--json`, an exit code by outcome, and nothing
+/// written anywhere (no store, no compiled-plugin cache).
+#[test]
+fn plugin_run_translates_a_file_without_a_store() {
+    let w = Workspace::empty();
+    w.copy(&plugin_component("customs-csv"), "customs-csv.wasm");
+    let fixture = root().join("plugins/customs-csv/fixtures/declarations-2026.csv");
+    w.copy(&fixture, "declarations.csv");
+    fn run<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["plugin", "run", "customs-csv.wasm"];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    assert_eq!(
+        w.ok(&run(&["declarations.csv"])),
+        "declarations.csv:2: customs_declaration 26GB00000000901234/1\n\
+         declarations.csv:3: customs_declaration 26GB00000000901234/2\n\
+         declarations.csv:4: customs_declaration 26GB00000000907710/1\n\
+         declarations.csv:5: customs_declaration 26GB00000000912001/1\n\
+         declarations.csv: 4 records, 0 errors, 0 warnings; nothing was written\n"
+    );
+    // `--json` is the plugin's golden file, byte for byte.
+    let golden =
+        std::fs::read_to_string(fixture.with_extension("csv.expected.jsonl")).expect("golden file");
+    assert_eq!(w.ok(&run(&["declarations.csv", "--json"])), golden);
+
+    // A value the host cannot read is an error diagnostic: the file would be refused (1).
+    let good = std::fs::read_to_string(&fixture).expect("read");
+    w.write("bad.csv", &good.replace(",10,NAR,", ",ten,NAR,"));
+    let output = w.run(&run(&["bad.csv"]));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout
+            .contains("bad.csv:2: error: record.quantity.amount: `ten` is not a decimal number\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("bad.csv: 3 records, 1 error, 0 warnings; nothing was written\n"),
+        "{stdout}"
+    );
+
+    // The plugin fails on a file it cannot read (5); `--json` ends with the error line.
+    w.write("other.txt", "this is not a customs export\n");
+    let stderr = w.fails(&run(&["other.txt"]), 5);
+    assert!(
+        stderr.contains("plugin customs-csv on other.txt: not a format this plugin reads"),
+        "{stderr}"
+    );
+    let output = w.run(&run(&["other.txt", "--json"]));
+    assert_eq!(output.status.code(), Some(5), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.starts_with(r#"{"error":"plugin customs-csv on other.txt: not a format"#)
+            && stdout.lines().count() == 1,
+        "{stdout}"
+    );
+
+    // Options are checked as `import` checks them (2); missing files are not found (3).
+    let stderr = w.fails(&run(&["--option", "currency=EUR", "declarations.csv"]), 2);
+    assert!(
+        stderr.contains("plugin customs-csv@2.0.0 has no option `currency`; it declares none"),
+        "{stderr}"
+    );
+    let stderr = w.fails(&run(&["missing.csv"]), 3);
+    assert!(stderr.starts_with("error: missing.csv: "), "{stderr}");
+    let stderr = w.fails(&["plugin", "run", "missing.wasm", "declarations.csv"], 3);
+    assert!(stderr.starts_with("error: missing.wasm: "), "{stderr}");
+
+    // Nothing was written: no store, no plugin cache, only the files put there.
+    let mut files: Vec<String> = std::fs::read_dir(w.dir.path())
+        .expect("list")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "bad.csv",
+            "customs-csv.wasm",
+            "declarations.csv",
+            "other.txt"
+        ]
+    );
+}

@@ -13,13 +13,14 @@ fn workspace_root() -> PathBuf {
 
 /// Builds tests/plugins/hostile and the police reference plugin to components, once per
 /// test run, in one cargo invocation. A separate target directory keeps this nested cargo
-/// off the lock the outer `cargo test` holds; it is the one the CLI tests build their
-/// plugins in, so the wasm dependencies are compiled once for both.
+/// off the lock the outer `cargo test` holds; it is the one the CLI tests and xtask build
+/// plugins in (the gate compiles the hostile plugin there too), so the wasm dependencies
+/// are compiled once for all, and cargo still rebuilds whatever changed.
 fn components() -> &'static (Vec<u8>, Vec<u8>) {
     static COMPONENTS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     COMPONENTS.get_or_init(|| {
         let root = workspace_root();
-        let target = root.join("target/test-plugins");
+        let target = root.join("target/plugin-build");
         let status = std::process::Command::new(env!("CARGO"))
             .args([
                 "build",

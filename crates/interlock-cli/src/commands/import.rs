@@ -39,7 +39,8 @@ pub struct PluginImportArgs {
     pub output: ImportOutputArgs,
 }
 
-fn parse_option(text: &str) -> Result<(String, String), String> {
+/// `--option KEY=VALUE`, shared with `interlock plugin run`.
+pub fn parse_option(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_owned(), value.to_owned()))

@@ -1,13 +1,16 @@
 //! `interlock plugin …` and the plugin side of `interlock import`.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
 use interlock_core::store::{InstallOutcome, PluginRecord, Store};
+use interlock_core::{Diagnostic, Severity};
 use interlock_host::{HostError, Limits, PluginHost};
 
-use super::import::{PluginImportArgs, Reporter, progress_bar};
+use super::import::{PluginImportArgs, Reporter, parse_option, progress_bar};
 use super::{
     Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json,
     read_input,
@@ -36,6 +39,25 @@ pub enum PluginCommand {
     },
     /// Unregister a plugin (its bytes stay in the store as evidence for its records).
     Remove { name: String },
+    /// Run a plugin file on an input file without a store, to test a plugin: the same
+    /// sandbox and default limits as `import`, every record and diagnostic printed, nothing
+    /// written anywhere. Records are not validated or stored; exit 1 if the plugin reports
+    /// an error (the file would be refused), 5 if it fails.
+    Run {
+        /// The plugin, a wasm component (need not be installed).
+        file: PathBuf,
+        /// An agency file in the plugin's format.
+        input: PathBuf,
+        /// An option for the plugin, e.g. `--option currency=EUR`, checked as `import`
+        /// checks it (repeatable).
+        #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+        options: Vec<(String, String)>,
+        /// One JSON object a line, in the plugin's order: `{"line":…,"draft":…}`,
+        /// `{"diagnostic":…}`, and `{"error":"…"}` if the plugin failed. This is the format
+        /// of the plugins' golden files (`*.expected.jsonl`).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Compiled plugins are cached next to the store, keyed by their hash.
@@ -65,12 +87,20 @@ fn registered(store: &Store, name: &str) -> Result<PluginRecord, Failure> {
 }
 
 pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failure> {
-    let store = context.open_store()?;
+    // Each command opens the store itself: `plugin run` needs none and must work (and
+    // write nothing) where there is none.
     match command {
+        PluginCommand::Run {
+            file,
+            input,
+            options,
+            json,
+        } => run_plugin(&file, &input, &options, json),
         PluginCommand::Install { file, limits } => {
-            install(context, &store, &file, limits.as_deref())
+            install(context, &context.open_store()?, &file, limits.as_deref())
         }
         PluginCommand::List { json } => {
+            let store = context.open_store()?;
             let plugins = store.plugins()?;
             if json {
                 return print_json(&plugins).map(|()| ExitCode::SUCCESS);
@@ -97,6 +127,7 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             Ok(ExitCode::SUCCESS)
         }
         PluginCommand::Inspect { name, json } => {
+            let store = context.open_store()?;
             let plugin = registered(&store, &name)?;
             let limits = Limits::from_overrides(&plugin.limits).map_err(|e| {
                 Failure::new(EXIT_FAILURE, format!("plugin {name}: stored limits: {e}"))
@@ -164,7 +195,8 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             Ok(ExitCode::SUCCESS)
         }
         PluginCommand::Remove { name } => {
-            let removed = store
+            let removed = context
+                .open_store()?
                 .remove_plugin(&name, &context.actor)
                 .map_err(|e| match e {
                     interlock_core::store::StoreError::Plugin { .. } => {
@@ -247,12 +279,7 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
     })?;
     let host = host_for(context)?;
     let label = format!("{}@{}", plugin.name, plugin.version);
-    let options: std::collections::BTreeMap<String, String> =
-        args.options.iter().cloned().collect();
-    if !options.is_empty() {
-        let info = host.inspect(&wasm, &label).map_err(host_failure)?;
-        interlock_host::check_options(&info, &options).map_err(host_failure)?;
-    }
+    let options = checked_options(&host, &wasm, &label, &args.options)?;
     let loaded = host.load(&wasm, &label).map_err(host_failure)?;
     let mut reporter = Reporter::new(&args.output)?;
     for path in &args.files {
@@ -289,4 +316,196 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
         }
     }
     reporter.finish()
+}
+
+/// The record manager's `--option`s, refused (exit 2) if the plugin does not declare one.
+/// Only asked of the plugin when there are options: `describe` costs an instantiation.
+fn checked_options(
+    host: &PluginHost,
+    wasm: &[u8],
+    label: &str,
+    options: &[(String, String)],
+) -> Result<BTreeMap<String, String>, Failure> {
+    let options: BTreeMap<String, String> = options.iter().cloned().collect();
+    if !options.is_empty() {
+        let info = host.inspect(wasm, label).map_err(host_failure)?;
+        interlock_host::check_options(&info, &options).map_err(host_failure)?;
+    }
+    Ok(options)
+}
+
+/// `interlock plugin run FILE INPUT`: translate INPUT in the sandbox, print what came out.
+fn run_plugin(
+    file: &Path,
+    input: &Path,
+    options: &[(String, String)],
+    json: bool,
+) -> Result<ExitCode, Failure> {
+    let wasm = read_input(file)?;
+    // Open the input before the (slow) compilation, so a missing file is reported at once.
+    let reader = std::fs::File::open(input).map_err(|e| {
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            EXIT_NOT_FOUND
+        } else {
+            EXIT_FAILURE
+        };
+        Failure::new(code, format!("{}: {e}", input.display()))
+    })?;
+    // No cache directory: `plugin run` writes nothing anywhere.
+    let host = PluginHost::new(None).map_err(host_failure)?;
+    // Messages name the plugin by its file and the input by its file name, so that `--json`
+    // output does not depend on where the files are (golden files are compared byte for
+    // byte on every machine).
+    let label = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| input.display().to_string());
+    let options: Vec<(String, String)> = checked_options(&host, &wasm, &label, options)?
+        .into_iter()
+        .collect();
+    let plugin = host.load(&wasm, &label).map_err(host_failure)?;
+
+    let shown = input.display().to_string();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut printed = 0u64;
+    let (mut records, mut errors, mut warnings) = (0u64, 0u64, 0u64);
+    // A failed write (stdout closed) stops the plugin; it is reported below, not as the
+    // plugin's failure.
+    let mut write_error: Option<std::io::Error> = None;
+    let result = host.translate(
+        &plugin,
+        &name,
+        std::io::BufReader::new(reader),
+        &options,
+        &Limits::default(),
+        &mut |incoming, diagnostics| {
+            let mut lines = Vec::with_capacity(incoming.len() + diagnostics.len());
+            for record in &incoming {
+                records += 1;
+                lines.push(if json {
+                    json_line(serde_json::json!({ "line": record.line, "draft": record.draft }))
+                } else {
+                    let draft = &record.draft;
+                    let status_change = matches!(
+                        draft.record,
+                        interlock_core::model::Body::AuthorizationStatusChange(_)
+                    );
+                    format!(
+                        "{}: {}{} {}",
+                        at(&shown, record.line),
+                        draft.record.kind(),
+                        if status_change {
+                            " (status change)"
+                        } else {
+                            ""
+                        },
+                        draft.source_ref
+                    )
+                });
+            }
+            for diagnostic in &diagnostics {
+                match diagnostic.severity {
+                    Severity::Error => errors += 1,
+                    Severity::Warning => warnings += 1,
+                    _ => {}
+                }
+                lines.push(if json {
+                    json_line(serde_json::json!({ "diagnostic": diagnostic }))
+                } else {
+                    readable_diagnostic(&shown, diagnostic)
+                });
+            }
+            for line in lines {
+                printed += 1;
+                if let Err(e) = writeln!(out, "{line}") {
+                    write_error = Some(e);
+                    // Stops the plugin; `write_error` is what gets reported.
+                    return Err(HostError::Engine("output failed".to_owned()));
+                }
+            }
+            Ok(())
+        },
+        &mut |_| {},
+    );
+    let output_failed = |e: std::io::Error| Failure::new(EXIT_FAILURE, format!("stdout: {e}"));
+    if let Some(e) = write_error {
+        return Err(output_failed(e));
+    }
+    match result {
+        Ok(_) => {
+            if json {
+                // The golden format: an empty translation is one empty line.
+                if printed == 0 {
+                    writeln!(out).map_err(output_failed)?;
+                }
+            } else {
+                writeln!(
+                    out,
+                    "{shown}: {records} {}, {errors} {}, {warnings} {}; nothing was written",
+                    plural(records, "record", "records"),
+                    plural(errors, "error", "errors"),
+                    plural(warnings, "warning", "warnings"),
+                )
+                .map_err(output_failed)?;
+            }
+            out.flush().map_err(output_failed)?;
+            Ok(if errors > 0 {
+                ExitCode::from(EXIT_REFUSED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Err(error) => {
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    json_line(serde_json::json!({ "error": error.to_string() }))
+                )
+                .map_err(output_failed)?;
+            }
+            out.flush().map_err(output_failed)?;
+            Err(host_failure(error))
+        }
+    }
+}
+
+/// One line of `--json` output. Keys are sorted whatever serde_json's features, so the
+/// output matches the golden files byte for byte.
+fn json_line(mut value: serde_json::Value) -> String {
+    value.sort_all_objects();
+    value.to_string()
+}
+
+/// `file:line` (or just `file` when the plugin gave no line).
+fn at(file: &str, line: Option<u64>) -> String {
+    match line {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_owned(),
+    }
+}
+
+/// `file:line: severity: field: message`; the severity is always shown, since a plugin's
+/// warnings and errors are what its author is looking for here.
+fn readable_diagnostic(file: &str, diagnostic: &Diagnostic) -> String {
+    let field = diagnostic
+        .field
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(|f| format!("{f}: "))
+        .unwrap_or_default();
+    format!(
+        "{}: {}: {field}{}",
+        at(file, diagnostic.line),
+        diagnostic.severity,
+        diagnostic.message
+    )
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }

@@ -131,11 +131,13 @@ const TEST_PLUGINS: &[&str] = &["customs-csv", "licensing-chief", "register-sipr
 
 /// The component of reference plugin `package` (one of [`TEST_PLUGINS`]), built once per
 /// test binary for all of them in one cargo run. A separate target directory keeps this
-/// nested cargo off the lock the outer `cargo test` holds.
+/// nested cargo off the lock the outer `cargo test` holds; it is the one xtask builds
+/// plugins in, with the same settings, so after `cargo xtask plugins` (and in the gate)
+/// cargo finds them fresh, and a changed plugin is always rebuilt.
 pub fn plugin_component(package: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let target = BUILT.get_or_init(|| {
-        let target = project_root().join("target/test-plugins");
+        let target = project_root().join("target/plugin-build");
         let mut args = vec![
             "build",
             "--quiet",

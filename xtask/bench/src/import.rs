@@ -1,4 +1,4 @@
-//! `cargo xtask bench import --rows N`: how fast a customs file goes into the store,
+//! `cargo xtask bench import --rows N` (`xtask-bench import`): how fast a customs file goes into the store,
 //! beside the tool a record manager would otherwise use (sqlite3 `.import` + index).
 //!
 //! Benchmarks print numbers; they never fail on a threshold (timings flake on shared
@@ -86,26 +86,8 @@ fn timed(name: &str, mut command: Command) -> Result<Measurement> {
 }
 
 pub fn import(rows: u64) -> Result<()> {
-    // Timings of debug code mean nothing: rerun this task as a release build.
-    if cfg!(debug_assertions) {
-        return crate::gate::run(
-            "cargo",
-            &[
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "xtask",
-                "--",
-                "bench",
-                "import",
-                "--rows",
-                &rows.to_string(),
-            ],
-        );
-    }
     let root = project_root();
-    crate::gate::run(
+    crate::run(
         "cargo",
         &["build", "--quiet", "--release", "-p", "interlock-cli"],
     )?;
@@ -193,11 +175,10 @@ pub fn import(rows: u64) -> Result<()> {
 fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Measurement>> {
     use interlock_pdk::Plugin;
 
-    let components = crate::plugins::build_components(
-        &["customs-csv".to_owned()],
-        &project_root().join("target/plugins"),
-    )?;
-    let component = &components[0];
+    // Wasm tooling lives in xtask: `cargo xtask plugins customs-csv` builds the component
+    // (it does not build anything else, and is quick when nothing changed).
+    crate::run("cargo", &["xtask", "plugins", "customs-csv"])?;
+    let component = &project_root().join("target/plugins/customs-csv.wasm");
     let mut results = Vec::new();
 
     // Native: the plugin's own parsing code compiled for this machine, same chunking.

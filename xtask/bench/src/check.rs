@@ -1,4 +1,4 @@
-//! `cargo xtask bench check [--lines N] [--licences M] [--serials S]`: how fast the
+//! `cargo xtask bench check [--lines N] [--licences M] [--serials S]` (`xtask-bench check`): how fast the
 //! interagency cross-checks run over a large store, beside the SQL a record manager would
 //! otherwise write in SQLite for the same three rules; and how fast a serial is found.
 //!
@@ -527,28 +527,6 @@ fn micros(d: Duration) -> f64 {
 pub fn check(lines: u64, licences: u64, serials: u64) -> Result<()> {
     if licences == 0 || lines == 0 {
         bail!("--lines and --licences must be at least 1");
-    }
-    // Timings of debug code mean nothing: rerun this task as a release build.
-    if cfg!(debug_assertions) {
-        return crate::gate::run(
-            "cargo",
-            &[
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "xtask",
-                "--",
-                "bench",
-                "check",
-                "--lines",
-                &lines.to_string(),
-                "--licences",
-                &licences.to_string(),
-                "--serials",
-                &serials.to_string(),
-            ],
-        );
     }
     let plan = Plan {
         lines,
