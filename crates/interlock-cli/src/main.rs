@@ -109,6 +109,25 @@ enum Command {
     /// kept byte for byte, the indexes are rebuilt, and the audit log records it. Keep a
     /// copy first: `interlock migrate --backup FILE` (recommended).
     Migrate(commands::migrate::MigrateArgs),
+    /// The ATT annual report and the UN Register report, with every figure explained by
+    /// the records summed into it.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
+    /// The reporting State's own settings: its country, national currency, national point
+    /// of contact and reporting authority (kept in the store and audited).
+    #[command(subcommand)]
+    Settings(commands::registry::SettingsCommand),
+    /// The agency registry: who does what, with legal basis, contacts and mandates.
+    #[command(subcommand)]
+    Agency(commands::registry::AgencyCommand),
+    /// The implementation phase x agency matrix, with gaps, overlaps without a lead and
+    /// contacts whose term has ended.
+    Roles(commands::registry::RolesArgs),
+    /// Write the "who does what" handbook a new staff member reads on day one (Markdown).
+    Handbook(commands::registry::HandbookArgs),
+    /// Reporting obligations, their due dates, who is responsible and whether the data is
+    /// ready.
+    Calendar(commands::registry::CalendarArgs),
 }
 
 #[derive(Subcommand)]
@@ -137,6 +156,12 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::check(&context, args),
         Command::Finding(command) => commands::check::finding(&context, command),
         Command::Trace(args) => commands::check::trace_serial(&context, args),
+        Command::Report(command) => commands::report::run(&context, command),
+        Command::Settings(command) => commands::registry::settings(&context, command),
+        Command::Agency(command) => commands::registry::agency(&context, command),
+        Command::Roles(args) => commands::registry::roles(&context, args),
+        Command::Handbook(args) => commands::registry::handbook(&context, args),
+        Command::Calendar(args) => commands::registry::calendar(&context, args),
         Command::Embargo(EmbargoCommand::Import(args)) => commands::import::import_records_of(
             &context,
             args,

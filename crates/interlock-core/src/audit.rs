@@ -39,6 +39,18 @@ pub enum AuditAction {
     CheckRun,
     /// A reviewer changed a finding's state. Details: `rule`, `from`, `to`, `reason`.
     FindingStateChanged,
+    /// The reporting State's settings changed. Details: `settings` (all of them, as
+    /// stored afterwards), `previous` (as they were) and `changed` (the field names).
+    SettingsChanged,
+    /// An agency was added to the registry. Details: `agency` (version 1, as stored).
+    AgencyRegistered,
+    /// An agency's description changed: a new version, the earlier ones kept. Details:
+    /// `agency` (the new version, as stored) and `previous_version`.
+    AgencyUpdated,
+    /// National reporting deadlines were set or removed. Details: `set` (the deadlines
+    /// as stored afterwards), `removed` (names) and `previous` (name → the deadline it
+    /// replaced or removed).
+    DeadlinesChanged,
 }
 
 /// One entry of the audit log.

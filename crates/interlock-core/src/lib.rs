@@ -13,6 +13,8 @@ pub mod diagnostic;
 pub mod jsonl;
 pub mod model;
 pub mod reference;
+pub mod registry;
+pub mod report;
 pub mod store;
 pub mod usage;
 pub mod validate;

@@ -7,6 +7,8 @@ pub mod import;
 pub mod migrate;
 pub mod plugin;
 pub mod records;
+pub mod registry;
+pub mod report;
 pub mod withhold;
 
 use std::fmt::Display;
@@ -101,8 +103,14 @@ impl From<StoreError> for Failure {
             StoreError::NotFound { .. }
             | StoreError::UnknownRecord(_)
             | StoreError::NotWithheld(_)
-            | StoreError::UnknownFinding(_) => EXIT_NOT_FOUND,
+            | StoreError::UnknownFinding(_)
+            | StoreError::UnknownAgency(_)
+            | StoreError::UnknownDeadline(_) => EXIT_NOT_FOUND,
             StoreError::InvalidFindingChange(_) => EXIT_REFUSED,
+            StoreError::InvalidSettings(_)
+            | StoreError::InvalidAgency { .. }
+            | StoreError::AgencyExists(_)
+            | StoreError::InvalidDeadline { .. } => EXIT_REFUSED,
             StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
             StoreError::Plugin { .. } | StoreError::InvalidWithholding { .. } => EXIT_REFUSED,
             // NeedsMigration, Backup, Locked and the rest: EXIT_FAILURE (see `--help`).
@@ -111,6 +119,15 @@ impl From<StoreError> for Failure {
         };
         Failure::new(code, error)
     }
+}
+
+/// Today: the day `INTERLOCK_FIXED_TIME` pins (UTC), else today where the command runs
+/// (reports, calendars and deadlines are about the reporting officer's calendar day).
+pub fn today() -> Result<jiff::civil::Date, Failure> {
+    Ok(match fixed_time()? {
+        Some(time) => time.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+        None => jiff::ZonedDateTime::now().date(),
+    })
 }
 
 /// Prints `value` as one JSON document on stdout.

@@ -279,7 +279,8 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
     })?;
     let host = host_for(context)?;
     let label = format!("{}@{}", plugin.name, plugin.version);
-    let options = checked_options(&host, &wasm, &label, &args.options)?;
+    let mut options = checked_options(&host, &wasm, &label, &args.options)?;
+    national_currency_option(&store, &host, &wasm, &label, &mut options)?;
     let loaded = host.load(&wasm, &label).map_err(host_failure)?;
     let mut reporter = Reporter::new(&args.output)?;
     for path in &args.files {
@@ -332,6 +333,35 @@ fn checked_options(
         interlock_host::check_options(&info, &options).map_err(host_failure)?;
     }
     Ok(options)
+}
+
+/// A plugin that declares a `currency` option (the currency of amounts its format does
+/// not label, like ASYCUDA's national-currency values) gets the national currency of the
+/// settings when the record manager gives none, instead of the plugin's own default, which
+/// may be another State's. The option is then part of the records' provenance like any
+/// other. Without a national currency in the settings, nothing changes.
+fn national_currency_option(
+    store: &Store,
+    host: &PluginHost,
+    wasm: &[u8],
+    label: &str,
+    options: &mut BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    const CURRENCY: &str = "currency";
+    if options.contains_key(CURRENCY) {
+        return Ok(());
+    }
+    let Some(currency) = store.settings()?.national_currency else {
+        return Ok(());
+    };
+    let info = host.inspect(wasm, label).map_err(host_failure)?;
+    if info.options.iter().any(|option| option.name == CURRENCY) {
+        tracing::info!(
+            "{label}: option currency={currency}, the national currency of the settings"
+        );
+        options.insert(CURRENCY.to_owned(), currency);
+    }
+    Ok(())
 }
 
 /// `interlock plugin run FILE INPUT`: translate INPUT in the sandbox, print what came out.

@@ -74,6 +74,10 @@ pub struct Rec<T> {
 #[derive(Debug, Default)]
 pub struct Dataset {
     pub lists: ControlLists,
+    /// The reporting State (ISO 3166-1 alpha-2) from the settings; `None` when the
+    /// settings do not give it, and rules then infer it from the licences
+    /// (`own_country` in `check/rules/mirror.rs`).
+    pub reporting_state: Option<String>,
     pub licences: Vec<Rec<Authorization>>,
     pub declarations: Vec<Rec<CustomsDeclaration>>,
     pub usages: Vec<Rec<LicenceUsage>>,

@@ -91,6 +91,22 @@ impl AttScope {
             .map_or("", |(_, title)| title)
     }
 
+    /// Where the scope comes in the report's order (its index in [`ATT_SCOPES`]).
+    pub fn position(&self) -> usize {
+        ATT_SCOPES
+            .iter()
+            .position(|(code, _)| *code == self.0)
+            .unwrap_or(ATT_SCOPES.len())
+    }
+
+    /// A scope with no sub-categories: the rows of the report template.
+    pub fn is_leaf(&self) -> bool {
+        !ATT_SCOPES.iter().any(|(code, _)| {
+            code.strip_prefix(self.0.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     /// The enclosing scope (`VIII.SA.2` → `VIII.SA`), `None` for a top-level one.
     pub fn parent(&self) -> Option<AttScope> {
         let (parent, _) = self.0.rsplit_once('.')?;

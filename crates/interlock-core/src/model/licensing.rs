@@ -402,6 +402,19 @@ pub enum UsageType {
     MessageOnly,
 }
 
+impl UsageType {
+    /// The name used in the record format (`original`, `late_original`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageType::Original => "original",
+            UsageType::LateOriginal => "late_original",
+            UsageType::Adjusted => "adjusted",
+            UsageType::Contra => "contra",
+            UsageType::MessageOnly => "message_only",
+        }
+    }
+}
+
 /// The key a write-off applies to: adjusted and contra usage replace what was attributed
 /// to exactly this key.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

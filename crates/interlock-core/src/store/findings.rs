@@ -94,9 +94,12 @@ impl CheckOutcome {
 }
 
 impl Store {
-    /// Every current record and the control lists, as the rules read them.
+    /// Every current record and the control lists, as the rules read them, with the
+    /// reporting State of the settings (when set) so that no rule has to guess it.
     pub fn dataset(&self) -> Result<Dataset, StoreError> {
-        Ok(Dataset::new(self.current_records()?, self.control_lists()?))
+        let mut data = Dataset::new(self.current_records()?, self.control_lists()?);
+        data.reporting_state = self.settings()?.reporting_state;
+        Ok(data)
     }
 
     /// Runs the rules `filter` selects and records what changed (see the module docs).

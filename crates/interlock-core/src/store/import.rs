@@ -1,7 +1,7 @@
 //! One import: a source file's drafts, validated and written in a single write
 //! transaction that commits only if the whole source is valid.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,11 @@ pub struct Import<'s> {
     /// Licences this import has touched, as they stand after its messages so far: later
     /// messages in the file apply on top, even once the import stopped writing.
     licences: HashMap<RecordId, Draft>,
+    /// The registered agency ids; empty when no agency is registered, and then records may
+    /// name any agency (stores that predate the registry import as they always did).
+    registered_agencies: BTreeSet<String>,
+    /// Unregistered agencies already reported in this source: once each, not per record.
+    unregistered_reported: BTreeSet<String>,
     errors: Vec<Diagnostic>,
     error_count: u64,
     summary: ImportSummary,
@@ -114,6 +119,7 @@ impl Store {
         }
         let txn = self.begin_write()?;
         let control_lists = super::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
+        let registered_agencies = super::registry::registered_agency_ids(&txn)?;
         let batch = match txn.open_table(tables::BATCHES)?.last()? {
             Some((last, _)) => last.value() + 1,
             None => 1,
@@ -129,6 +135,8 @@ impl Store {
             seen: HashMap::new(),
             digest: RevisionDigest::default(),
             licences: HashMap::new(),
+            registered_agencies,
+            unregistered_reported: BTreeSet::new(),
             errors: Vec::new(),
             error_count: 0,
             summary: ImportSummary::default(),
@@ -179,6 +187,14 @@ impl Import<'_> {
 
         for Incoming { draft, line } in items {
             self.summary.records += 1;
+            if let Some(problem) = unregistered_agency(
+                &self.registered_agencies,
+                &mut self.unregistered_reported,
+                &draft,
+            ) {
+                problems_found.push(problem.at_line(line));
+                continue;
+            }
             let problems = validator.check(&draft);
             if !problems.is_empty() {
                 problems_found.extend(problems.into_iter().map(|p| p.at_line(line)));
@@ -364,4 +380,41 @@ impl Import<'_> {
         self.txn.commit().map_err(StoreError::from)?;
         Ok(self.summary)
     }
+}
+
+/// Once a registry exists, a record must name a registered agency: the registry says
+/// who supplies what, and a record filed under an agency nobody registered (a typo,
+/// a new feed nobody told the reporting authority about) would escape it. Reported
+/// once per agency and source. Transfers reported by other States and public
+/// registers (`reported_transfer`) are exempt: they are not a national agency's data,
+/// and the plugin interface files them under `other`.
+fn unregistered_agency(
+    registered: &BTreeSet<String>,
+    reported: &mut BTreeSet<String>,
+    draft: &Draft,
+) -> Option<Diagnostic> {
+    if registered.is_empty()
+        || registered.contains(&draft.agency)
+        || draft.record.kind() == crate::model::RecordKind::ReportedTransfer
+        || !reported.insert(draft.agency.clone())
+    {
+        return None;
+    }
+    tracing::debug!(agency = %draft.agency, "record of an unregistered agency refused");
+    Some(Diagnostic::error(
+        "agency",
+        "unregistered-agency",
+        format!(
+            "agency `{}` is not in the agency registry (registered: {}); register it with \
+             `interlock agency add --file AGENCY.toml` or correct the records' agency; \
+             every record of `{}` in this file is refused",
+            draft.agency,
+            registered
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            draft.agency
+        ),
+    ))
 }

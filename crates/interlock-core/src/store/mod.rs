@@ -13,6 +13,7 @@ mod import;
 mod lifecycle;
 mod migrate;
 mod query;
+mod registry;
 mod tables;
 mod withhold;
 
@@ -36,6 +37,7 @@ pub use import::{
 };
 pub use migrate::{MigrateOptions, MigrateOutcome, Migration};
 pub use query::Query;
+pub use registry::{AgencyUpdate, DeadlineChanges, SettingsOutcome};
 pub use withhold::{WithholdOutcome, WithholdRequest, Withholding, WithholdingBasis};
 
 /// Version of the store's file layout. A store written by a newer interlock is refused; one
@@ -115,6 +117,26 @@ pub enum StoreError {
     /// A finding state change was refused (no reason, or no change).
     #[error("{0}")]
     InvalidFindingChange(String),
+    /// Settings refused: a country or currency code not in the ISO tables (every problem).
+    #[error("settings not changed: {}", .0.join("; "))]
+    InvalidSettings(Vec<String>),
+    /// An agency description refused (every problem, as `field: message`).
+    #[error("agency `{id}` refused: {}", .problems.join("; "))]
+    InvalidAgency { id: String, problems: Vec<String> },
+    /// Registering an agency id that is already registered.
+    #[error(
+        "agency `{0}` is already registered; change it with `interlock agency update {0} --file AGENCY.toml`"
+    )]
+    AgencyExists(String),
+    /// No agency with this id in the registry.
+    #[error("no agency `{0}` in the registry; `interlock agency list` shows them")]
+    UnknownAgency(String),
+    /// A deadline refused (no name, or an agency that is not registered).
+    #[error("deadline `{name}` refused: {message}")]
+    InvalidDeadline { name: String, message: String },
+    /// No national deadline by this name.
+    #[error("no deadline named `{0}`; `interlock calendar` lists them")]
+    UnknownDeadline(String),
     #[error("store I/O error: {0}")]
     Database(#[from] redb::Error),
     #[error("store encoding error: {0}")]
@@ -868,6 +890,7 @@ impl Store {
             ));
         }
         withhold::verify(&txn, &mut report)?;
+        registry::verify(&txn, &mut report)?;
         Ok(report)
     }
 }

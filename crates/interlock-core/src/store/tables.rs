@@ -61,3 +61,17 @@ pub const FINDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("finding
 /// kept here; every change, including releases, is in the audit log, which `audit verify`
 /// replays against this table.
 pub const WITHHOLDINGS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("withholdings");
+
+// The registry tables (`super::registry`) are created by their first write, not by
+// `interlock init` or a migration: a store without them reads as having no settings, no
+// agencies and no deadlines, so adding them needed no new store schema. Every change to
+// them is in the audit log, which `audit verify` replays against them.
+
+/// `settings` → [`crate::registry::Settings`] as JSON: the reporting State's settings.
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// (agency id, version) → [`crate::registry::RegisteredAgency`] as JSON: every version of
+/// every registered agency; the highest version is the current one. Never updated or
+/// deleted.
+pub const AGENCIES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("agencies");
+/// Deadline name → [`crate::registry::Deadline`] as JSON: the national reporting deadlines.
+pub const DEADLINES: TableDefinition<&str, &[u8]> = TableDefinition::new("deadlines");

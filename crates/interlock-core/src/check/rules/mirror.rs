@@ -60,7 +60,8 @@ pub struct MirrorMismatch {
     pub tolerance_percent: Decimal,
     /// Items a difference may reach unreported (default 0). The greater of the two applies.
     pub tolerance_items: Decimal,
-    /// This State's ISO 3166-1 alpha-2 code; `None`: inferred by [`own_country`].
+    /// This State's ISO 3166-1 alpha-2 code; `None`: the settings' reporting State, else
+    /// inferred from the licences (see [`own_country`]).
     pub own_country: Option<String>,
 }
 
@@ -74,10 +75,19 @@ impl Default for MirrorMismatch {
     }
 }
 
-/// The reporting State, as the records show it: the country most often given for the
-/// exporter on export licences (else for the importer on import licences); the smaller code
-/// on a tie. `None` when no licence says.
+/// The reporting State: the settings' (`interlock settings set --reporting-state`) when
+/// they give it, else as the records show it ([`inferred_own_country`]).
 pub(crate) fn own_country(data: &Dataset) -> Option<String> {
+    data.reporting_state
+        .clone()
+        .or_else(|| inferred_own_country(data))
+}
+
+/// The reporting State as the records show it: the country most often given for the
+/// exporter on export licences (else for the importer on import licences); the smaller code
+/// on a tie. `None` when no licence says. Only a fallback for stores without settings: a
+/// State whose licences mostly name foreign exporters (an importer) would be guessed wrong.
+fn inferred_own_country(data: &Dataset) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for (direction, role) in [
         (Direction::Export, PartyRole::Exporter),
@@ -539,5 +549,17 @@ mod tests {
     #[test]
     fn the_reporting_state_is_inferred_from_our_exporters() {
         assert_eq!(own_country(&dataset(&[LICENCE])).as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn the_reporting_state_of_the_settings_beats_the_inference() {
+        let a = usage("D1", "original", "2026-03-12", "60", 1);
+        let r = report(100, "VIII.SA.4");
+        let mut data = dataset(&[LICENCE, &a, &r]);
+        assert_eq!(exact().check(&data).len(), 1, "inferred GB: a mismatch");
+        // The settings say the State is Ireland: Norway's imports from GB are not ours.
+        data.reporting_state = Some("IE".to_owned());
+        assert_eq!(own_country(&data).as_deref(), Some("IE"));
+        assert!(exact().check(&data).is_empty());
     }
 }
