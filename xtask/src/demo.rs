@@ -159,6 +159,39 @@ pub fn run_with(binary: &Path) -> Result<()> {
     println!("interlock demo: a fresh store at {}", store.display());
 
     demo.step(&["init"], true)?;
+    // Who the State is and who does what, before any data arrives: imports must then name
+    // a registered agency.
+    demo.step(
+        &[
+            "settings",
+            "set",
+            "--reporting-state",
+            "GB",
+            "--currency",
+            "GBP",
+            "--contact-name",
+            "Alex Morgan",
+            "--contact-position",
+            "Head of ATT Policy and Reporting",
+            "--contact-organisation",
+            "Export Control Joint Unit",
+            "--contact-details",
+            "+44 20 7946 0200, att-npc@ecju.example",
+            "--reporting-authority",
+            "Export Control Joint Unit",
+            "--public",
+            "no",
+        ],
+        true,
+    )?;
+    for agency in ["customs", "licensing", "police"] {
+        let file = format!("fixtures/registry/{agency}.toml");
+        demo.step(&["agency", "add", "--file", &file], true)?;
+    }
+    demo.step(
+        &["calendar", "import", "fixtures/registry/deadlines.toml"],
+        true,
+    )?;
     for list in files_in(Path::new("fixtures/control-list"), "toml")? {
         demo.step(&["control-list", "import", &list], true)?;
     }
@@ -192,6 +225,14 @@ pub fn run_with(binary: &Path) -> Result<()> {
     {
         demo.step(&["import-records", &records], true)?;
     }
+    // A seizure filed by an agency nobody registered is refused, and nothing is written.
+    demo.step(
+        &[
+            "import-records",
+            "fixtures/registry/unregistered-agency.jsonl",
+        ],
+        false,
+    )?;
     demo.step(&["query", "--kind", "authorization"], true)?;
     // A licence's life: L7 was amended (two revisions), L8 cancelled by a status-only
     // message that kept its lines.
@@ -252,9 +293,46 @@ pub fn run_with(binary: &Path) -> Result<()> {
         true,
     )?;
     demo.step(&["stats"], true)?;
+    // Who does what, what is due when, and whether the data is ready, as of a day in April
+    // of the reporting year.
+    demo.step(&["agency", "list"], true)?;
+    demo.step(&["roles", "--today", "2027-04-20"], true)?;
+    demo.step(
+        &["calendar", "--today", "2027-04-20", "--year", "2026"],
+        true,
+    )?;
+    demo.step(
+        &[
+            "handbook",
+            "--today",
+            "2027-04-20",
+            "--out",
+            "target/demo/handbook.md",
+        ],
+        true,
+    )?;
     demo.step(&["audit", "verify"], true)?;
+    // The year ends in the ATT annual report: compared with the scenario's golden files,
+    // every figure explained by its records, then written for the reporting officer.
+    crate::demo_report::check_reports(&demo.binary, &store)?;
+    demo.step(
+        &["report", "att", "--year", "2026", "--basis", "both"],
+        true,
+    )?;
+    demo.step(&["report", "unroca", "--year", "2026"], true)?;
+    demo.step(
+        &[
+            "report",
+            "att",
+            "--year",
+            "2026",
+            "--out",
+            "target/demo/att-report-2026.xlsx",
+        ],
+        true,
+    )?;
     println!(
-        "\ndemo finished: explore it with INTERLOCK_STORE={} interlock …",
+        "\ndemo finished: the ATT report for 2026 is target/demo/att-report-2026.xlsx; explore the store with INTERLOCK_STORE={} interlock …",
         store.display()
     );
     Ok(())

@@ -6,6 +6,7 @@
 
 mod codegen;
 mod demo;
+mod demo_report;
 mod gate;
 mod model_doc;
 mod plugins;

@@ -18,8 +18,8 @@ Exit codes:
      or a withholding without a reason or naming a field the record lacks;
      nothing was written
   2  usage error (bad arguments)
-  3  not found: no store, record, withholding, plugin or control list version
-     by that name
+  3  not found: no store, record, withholding, plugin, control list version,
+     agency or deadline by that name; `report explain`: no such figure
   4  integrity failure: `audit verify` found the store altered outside interlock
   5  any other failure (store locked or unreadable, store written by an older
      interlock: run `interlock migrate --backup FILE`; I/O error, plugin failure)

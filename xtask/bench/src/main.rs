@@ -7,6 +7,7 @@
 
 mod check;
 mod import;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,6 +35,13 @@ enum Bench {
     /// Cross-checks over generated licences and declarations with planted violations:
     /// interlock's `check` vs the same joins in sqlite3, and lookup by serial (the issue's
     /// 10,000,000 serials: --serials 10000000).
+    /// The ATT annual report (actual basis) over a generated year of declaration lines,
+    /// and the same aggregation in sqlite3, side by side; both answers are compared.
+    Report {
+        /// Declaration lines in the generated year.
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: u64,
+    },
     Check {
         /// Declaration items.
         #[arg(long, default_value_t = 1_000_000)]
@@ -57,6 +65,7 @@ fn main() -> Result<()> {
     }
     match Cli::parse().bench {
         Bench::Import { rows } => import::import(rows),
+        Bench::Report { lines } => report::report(lines),
         Bench::Check {
             lines,
             licences,
