@@ -532,7 +532,9 @@ const AGENCY: &str = "{agency}";
 
 #[derive(Default)]
 pub struct {TypeName} {
-    lines: LineSplitter,
+    /// Quoted fields, line breaks inside quotes, Excel's byte-order mark and unclosed
+    /// quotes are the reader's business; each record comes with the line it starts on.
+    csv: CsvReader,
     header_seen: bool,
 }
 
@@ -543,32 +545,35 @@ impl Plugin for {TypeName} {
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
         let mut out = Translation::default();
-        for line in self.lines.feed(chunk) {
-            self.line(&line, &mut out);
+        for row in self.csv.feed(chunk) {
+            self.row(row, &mut out);
         }
         Ok(out)
     }
 
     fn finish(&mut self) -> Result<Translation> {
         let mut out = Translation::default();
-        if let Some(line) = self.lines.finish() {
-            self.line(&line, &mut out);
+        for row in self.csv.finish() {
+            self.row(row, &mut out);
         }
         Ok(out)
     }
 }
 
 impl {TypeName} {
-    fn line(&mut self, line: &Line, out: &mut Translation) {
+    fn row(&mut self, row: std::result::Result<CsvRecord, Diagnostic>, out: &mut Translation) {
+        let record = match row {
+            Ok(record) => record,
+            // Diagnostics carry the line and the field; the host shows them as
+            // `file:line: field: message` and refuses a file with errors.
+            Err(problem) => return out.diagnostics.push(problem),
+        };
         if !self.header_seen {
             self.header_seen = true;
             return;
         }
-        let fields = split_delimited(&line.text, ',', Some('"'));
-        let [reference, date, description, _quantity] = fields.as_slice() else {
-            // Diagnostics carry the line and the field; the host shows them as
-            // `file:line: field: message` and refuses a file with errors.
-            out.error(line.number, "", "columns", format!("expected 4 columns, found {}", fields.len()));
+        let [reference, date, description, _quantity] = record.fields.as_slice() else {
+            out.error(record.line, "", "columns", format!("expected 4 columns, found {}", record.fields.len()));
             return;
         };
         // Required fields in the constructor; optional ones as the source has them.
@@ -576,7 +581,7 @@ impl {TypeName} {
             recorded_date: non_empty(date),
             ..Item::new(description.trim(), reference.trim())
         };
-        out.push(Draft::new(AGENCY, reference.trim(), item).at(line.number));
+        out.push(Draft::new(AGENCY, reference.trim(), item).at(record.line));
     }
 }
 

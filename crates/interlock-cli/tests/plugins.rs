@@ -28,7 +28,7 @@ fn install_and_import_through_a_plugin() {
     let w = workspace();
     assert_eq!(
         w.ok(&["plugin", "install", "customs-csv.wasm"]),
-        "installed plugin customs-csv@2.0.0 (customs agency, interface 1.1.0)\n"
+        "installed plugin customs-csv@2.0.1 (customs agency, interface 1.1.0)\n"
     );
     assert!(
         w.ok(&["plugin", "install", "customs-csv.wasm"])
@@ -38,7 +38,7 @@ fn install_and_import_through_a_plugin() {
     assert!(
         list.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("customs-csv  2.0.0    customs  1.1.0")),
+            .is_some_and(|l| l.starts_with("customs-csv  2.0.1    customs  1.1.0")),
         "{list}"
     );
     assert!(
@@ -58,7 +58,7 @@ fn install_and_import_through_a_plugin() {
         2,
     );
     assert!(
-        refused.contains("plugin customs-csv@2.0.0 has no option `currency`; it declares none"),
+        refused.contains("plugin customs-csv@2.0.1 has no option `currency`; it declares none"),
         "{refused}"
     );
     let malformed = w.fails(
@@ -102,7 +102,7 @@ fn install_and_import_through_a_plugin() {
     let adapter = &records[0]["provenance"]["adapter"];
     assert_eq!(adapter["type"], "plugin");
     assert_eq!(adapter["name"], "customs-csv");
-    assert_eq!(adapter["version"], "2.0.0");
+    assert_eq!(adapter["version"], "2.0.1");
     assert_eq!(
         adapter["wasm_sha256"],
         interlock_core::model::sha256_hex(&wasm)
@@ -157,7 +157,7 @@ fn plugin_errors_name_what_is_wrong() {
     );
     assert_eq!(
         w.ok(&["plugin", "remove", "customs-csv"]),
-        "removed plugin customs-csv@2.0.0\n"
+        "removed plugin customs-csv@2.0.1\n"
     );
     assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
 }
@@ -186,7 +186,7 @@ fn sipri_register_rows_import_as_reported_transfers() {
     .expect("copy");
     assert_eq!(
         w.ok(&["plugin", "install", "register-sipri-csv.wasm"]),
-        "installed plugin register-sipri-csv@1.0.0 (other agency, interface 1.1.0)\n"
+        "installed plugin register-sipri-csv@1.0.1 (other agency, interface 1.1.0)\n"
     );
     assert_eq!(
         w.ok(&["import", "--plugin", "register-sipri-csv", "register.csv"]),
@@ -300,7 +300,7 @@ fn plugin_run_translates_a_file_without_a_store() {
     // Options are checked as `import` checks them (2); missing files are not found (3).
     let stderr = w.fails(&run(&["--option", "currency=EUR", "declarations.csv"]), 2);
     assert!(
-        stderr.contains("plugin customs-csv@2.0.0 has no option `currency`; it declares none"),
+        stderr.contains("plugin customs-csv@2.0.1 has no option `currency`; it declares none"),
         "{stderr}"
     );
     let stderr = w.fails(&run(&["missing.csv"]), 3);

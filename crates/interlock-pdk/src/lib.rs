@@ -5,26 +5,33 @@
 //! use interlock_pdk::prelude::*;
 //!
 //! #[derive(Default)]
-//! struct MyAdapter { lines: LineSplitter }
+//! struct MyAdapter { csv: CsvReader }
 //!
 //! impl Plugin for MyAdapter {
 //!     fn info() -> PluginInfo {
-//!         plugin_info("my-adapter", env!("CARGO_PKG_VERSION"), AgencyKind::Customs, &["my CSV export"])
+//!         plugin_info("my-adapter", env!("CARGO_PKG_VERSION"), AgencyKind::Police, &["my CSV export"])
 //!     }
 //!     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
 //!         let mut out = Translation::default();
-//!         for line in self.lines.feed(chunk) {
-//!             let fields = split_delimited(&line.text, ',', Some('"'));
-//!             out.push(Draft::new("customs", &fields[0], Item::new("Glock", &fields[1])).at(line.number));
+//!         for row in self.csv.feed(chunk) {
+//!             match row {
+//!                 Ok(CsvRecord { line, fields, .. }) => match fields.as_slice() {
+//!                     [reference, serial] => out.push(Draft::new("police", reference, Item::new("Glock", serial)).at(line)),
+//!                     _ => out.error(line, "", "columns", "expected 2 columns"),
+//!                 },
+//!                 Err(problem) => out.diagnostics.push(problem),
+//!             }
 //!         }
 //!         Ok(out)
 //!     }
+//!     // and `finish`, for what `self.csv.finish()` returns
 //! }
 //!
 //! export_plugin!(MyAdapter);
 //! ```
 //!
-//! The crate version is the interface version (`interlock:adapter@1.1.0`); see README.md.
+//! The crate's major and minor version are the interface version (`interlock:adapter@1.1.0`);
+//! see README.md.
 
 // The generated bindings name this crate by its path, from inside and outside alike.
 extern crate self as interlock_pdk;
@@ -63,8 +70,14 @@ pub use bindings::exports::interlock::adapter::translator::{
     Guest as __Guest, GuestSession as __GuestSession,
 };
 
-/// The interface version this PDK targets, as the host checks it.
-pub const INTERFACE_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The interface version this PDK targets, as the host checks it: the crate's major and
+/// minor (a patch release of the PDK adds helpers, not interface).
+pub const INTERFACE_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION_MAJOR"),
+    ".",
+    env!("CARGO_PKG_VERSION_MINOR"),
+    ".0"
+);
 
 /// Results in plugins: an `Err` ends the translation of the file.
 pub type Result<T, E = PluginError> = core::result::Result<T, E>;
@@ -82,8 +95,8 @@ pub trait Plugin: Default + 'static {
         Ok(())
     }
 
-    /// Translates what can be translated so far; keep partial lines for the next call
-    /// ([`LineSplitter`](formats::LineSplitter) does).
+    /// Translates what can be translated so far; keep partial records for the next call
+    /// ([`CsvReader`](formats::CsvReader) and [`LineSplitter`](formats::LineSplitter) do).
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation>;
 
     /// The end of the file: translate what is left.
@@ -218,7 +231,9 @@ pub fn log(level: u8, message: &str) {
 }
 
 pub mod prelude {
-    pub use crate::formats::{Line, LineSplitter, fixed_width, split_delimited};
+    pub use crate::formats::{
+        CsvReader, CsvRecord, Encoding, Line, LineSplitter, fixed_width, split_delimited,
+    };
     pub use crate::{
         AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,
         ClassificationBasis, ControlledBy, Counterpart, CountryGroup, CountryRole,

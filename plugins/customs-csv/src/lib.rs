@@ -3,7 +3,11 @@
 //! Header (required, in this order):
 //! `declaration_ref,item_no,procedure,customs_office,date,partner_country,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no`
 //!
-//! This is also the format `cargo xtask bench import` generates.
+//! This is also the format `cargo xtask bench import` generates. The file is UTF-8, read by
+//! the PDK's `CsvReader`: quoted fields may hold commas, `""` and line breaks, lines end with
+//! `\r\n` or `\n`, and Excel's byte-order mark is skipped, so the export saved again by Excel
+//! ("CSV UTF-8") reads the same. A quote left open, or bytes that are not UTF-8, are errors
+//! naming the line.
 //!
 //! # `customs_declaration` ← one row (`source_ref` `declaration_ref/item_no`)
 //!
@@ -37,7 +41,7 @@ const COLUMNS: usize = 14;
 
 #[derive(Default)]
 pub struct CustomsCsv {
-    lines: LineSplitter,
+    csv: CsvReader,
     header_seen: bool,
 }
 
@@ -52,18 +56,13 @@ impl Plugin for CustomsCsv {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let mut out = Translation::default();
-        for line in self.lines.feed(chunk) {
-            self.line(&line, &mut out)?;
-        }
-        Ok(out)
+        let rows = self.csv.feed(chunk);
+        self.rows(rows)
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        let mut out = Translation::default();
-        if let Some(line) = self.lines.finish() {
-            self.line(&line, &mut out)?;
-        }
+        let rows = self.csv.finish();
+        let out = self.rows(rows)?;
         if !self.header_seen {
             return Err(PluginError::UnsupportedFormat("empty file".to_owned()));
         }
@@ -82,51 +81,70 @@ fn procedure(text: &str) -> Option<CustomsProcedure> {
 }
 
 impl CustomsCsv {
-    fn line(&mut self, line: &Line, out: &mut Translation) -> Result<()> {
-        if line.text.trim().is_empty() {
+    fn rows(&mut self, rows: Vec<Result<CsvRecord, Diagnostic>>) -> Result<Translation> {
+        let mut out = Translation::default();
+        for row in rows {
+            match row {
+                Ok(record) => self.record(record, &mut out)?,
+                // Before the header, a line that cannot be read is not this format's.
+                Err(problem) if !self.header_seen => {
+                    return Err(PluginError::UnsupportedFormat(format!(
+                        "line {}: {}",
+                        problem.line.unwrap_or(0),
+                        problem.message
+                    )));
+                }
+                Err(problem) => out.diagnostics.push(problem),
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&mut self, record: CsvRecord, out: &mut Translation) -> Result<()> {
+        if record.is_blank() {
             return Ok(());
         }
+        let CsvRecord { line, fields, .. } = record;
         if !self.header_seen {
-            if line.text.trim() != HEADER {
+            if !fields.iter().map(|f| f.trim()).eq(HEADER.split(',')) {
                 return Err(PluginError::UnsupportedFormat(format!(
-                    "line {}: expected the header `{HEADER}`",
-                    line.number
+                    "line {line}: expected the header `{HEADER}`"
                 )));
             }
             self.header_seen = true;
             return Ok(());
         }
-        let fields = split_delimited(&line.text, ',', Some('"'));
-        let Ok(
-            [
-                declaration_ref,
-                item_no,
-                procedure_text,
-                office,
-                date,
-                partner,
-                hs,
-                description,
-                quantity,
-                unit,
-                value,
-                currency,
-                licence,
-                licence_line,
-            ],
-        ) = <[String; COLUMNS]>::try_from(fields.clone())
-        else {
-            out.error(
-                line.number,
-                "",
-                "columns",
-                format!("expected {COLUMNS} columns, found {}", fields.len()),
-            );
-            return Ok(());
+        let fields = match <[String; COLUMNS]>::try_from(fields) {
+            Ok(fields) => fields,
+            Err(fields) => {
+                out.error(
+                    line,
+                    "",
+                    "columns",
+                    format!("expected {COLUMNS} columns, found {}", fields.len()),
+                );
+                return Ok(());
+            }
         };
+        let [
+            declaration_ref,
+            item_no,
+            procedure_text,
+            office,
+            date,
+            partner,
+            hs,
+            description,
+            quantity,
+            unit,
+            value,
+            currency,
+            licence,
+            licence_line,
+        ] = fields;
         let Ok(item_no) = item_no.trim().parse::<u32>() else {
             out.error(
-                line.number,
+                line,
                 "item_no",
                 "number",
                 format!("`{item_no}` is not an item number"),
@@ -135,7 +153,7 @@ impl CustomsCsv {
         };
         let Some(procedure) = procedure(procedure_text.trim()) else {
             out.error(
-                line.number,
+                line,
                 "procedure",
                 "unknown-procedure",
                 format!("`{procedure_text}` is not export, import, transit or re_export"),
@@ -148,7 +166,7 @@ impl CustomsCsv {
                 Ok(n) => Some(n),
                 Err(_) => {
                     out.error(
-                        line.number,
+                        line,
                         "line_no",
                         "number",
                         format!("`{text}` is not a licence line number"),
@@ -171,7 +189,7 @@ impl CustomsCsv {
         out.record(
             AGENCY,
             source_ref,
-            line.number,
+            line,
             Body::CustomsDeclaration(CustomsDeclaration {
                 customs_office: non_empty(&office),
                 country_of_dispatch: if procedure == CustomsProcedure::Import {
@@ -223,6 +241,44 @@ mod tests {
             format!("{:?}", small.records),
             format!("{:?}", whole.records)
         );
+    }
+
+    #[test]
+    fn a_file_saved_by_excel_translates_whatever_the_chunking() {
+        // A UTF-8 byte-order mark, CRLF, and a quoted description with a comma, a line
+        // break and doubled quotes.
+        let text = include_str!("../fixtures/declarations-2026-excel.csv");
+        let whole = translate(text, text.len()).expect("translates");
+        assert!(whole.diagnostics.is_empty(), "{:?}", whole.diagnostics);
+        let lines: Vec<Option<u64>> = whole.records.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [Some(2), Some(4)]);
+        let Body::CustomsDeclaration(first) = &whole.records[0].record else {
+            panic!("a customs declaration");
+        };
+        assert_eq!(
+            first.description,
+            "Rifle cases, hard shell\nwith foam inserts (\"airline\" grade)"
+        );
+        for size in [1, 2, 3, 7] {
+            let small = translate(text, size).expect("translates");
+            assert_eq!(
+                format!("{:?}", small.records),
+                format!("{:?}", whole.records)
+            );
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_on_the_line_its_row_starts() {
+        let text = format!("{HEADER}\nD1,1,export,O,2026-01-01,DE,930190,\"Rifles,1,NAR,1,GBP,,\n");
+        let out = translate(&text, 5).expect("translates");
+        assert!(out.records.is_empty());
+        let found: Vec<(Option<u64>, &str)> = out
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.code.as_str()))
+            .collect();
+        assert_eq!(found, [(Some(2), "unclosed-quote")]);
     }
 
     #[test]

@@ -8,9 +8,12 @@
 //! - `make` and `serial` are required; `year_of_manufacture`, `import_mark_year` are years;
 //! - `status`: the trace status (not_requested, pending, traced, untraceable, closed) or empty.
 //!
-//! A bad row (unknown event or status, bad date or year, missing make/serial, wrong column
-//! count) gives an error diagnostic with its line and column name; the file is then refused
-//! as a whole by interlock, so the register is fixed and exported again.
+//! The file is UTF-8 CSV, read by the PDK's `CsvReader` (quoted fields may hold commas,
+//! `""` and line breaks; `\r\n` or `\n`; a byte-order mark skipped). A bad row (unknown
+//! event or status, bad date or year, missing make/serial, wrong column count, a quote left
+//! open, bytes that are not UTF-8) gives an error diagnostic with its line (and column name);
+//! the file is then refused as a whole by interlock, so the register is fixed and exported
+//! again.
 //!
 //! Rows sharing a `case_ref` become one `police_case` record with one item per row (the
 //! case is emitted when the file ends, since rows of a case need not be adjacent). Each
@@ -42,7 +45,7 @@ const HEADER: [&str; 15] = [
 
 #[derive(Default)]
 pub struct PoliceFirearmsCsv {
-    lines: LineSplitter,
+    csv: CsvReader,
     header_seen: bool,
     /// Cases by reference, with the line of their first row.
     cases: BTreeMap<String, (u64, PoliceCase)>,
@@ -73,18 +76,13 @@ impl Plugin for PoliceFirearmsCsv {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let mut out = Translation::default();
-        for line in self.lines.feed(chunk) {
-            self.line(&line, &mut out)?;
-        }
-        Ok(out)
+        let rows = self.csv.feed(chunk);
+        self.rows(rows)
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        let mut out = Translation::default();
-        if let Some(line) = self.lines.finish() {
-            self.line(&line, &mut out)?;
-        }
+        let rows = self.csv.finish();
+        let mut out = self.rows(rows)?;
         if !self.header_seen {
             return Err(PluginError::UnsupportedFormat(
                 "empty file: expected the police firearms register header".to_owned(),
@@ -173,11 +171,30 @@ fn year(text: &str, line: u64, field: &str, out: &mut Translation) -> Option<i16
 }
 
 impl PoliceFirearmsCsv {
-    fn line(&mut self, line: &Line, out: &mut Translation) -> Result<()> {
-        if line.text.trim().is_empty() {
+    fn rows(&mut self, rows: Vec<Result<CsvRecord, Diagnostic>>) -> Result<Translation> {
+        let mut out = Translation::default();
+        for row in rows {
+            match row {
+                Ok(record) => self.record(record, &mut out)?,
+                // Before the header, a line that cannot be read is not this format's.
+                Err(problem) if !self.header_seen => {
+                    return Err(PluginError::UnsupportedFormat(format!(
+                        "line {}: {}",
+                        problem.line.unwrap_or(0),
+                        problem.message
+                    )));
+                }
+                Err(problem) => out.diagnostics.push(problem),
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&mut self, record: CsvRecord, out: &mut Translation) -> Result<()> {
+        if record.is_blank() {
             return Ok(());
         }
-        let fields = split_delimited(&line.text, ',', Some('"'));
+        let CsvRecord { line, fields, .. } = record;
         if !self.header_seen {
             let header: Vec<String> = fields
                 .iter()
@@ -186,7 +203,7 @@ impl PoliceFirearmsCsv {
             if header != HEADER {
                 return Err(PluginError::UnsupportedFormat(format!(
                     "line {}: expected the header `{}`",
-                    line.number,
+                    line,
                     HEADER.join(",")
                 )));
             }
@@ -195,7 +212,7 @@ impl PoliceFirearmsCsv {
         }
         if fields.len() != HEADER.len() {
             out.error(
-                line.number,
+                line,
                 "",
                 "columns",
                 format!("expected {} columns, found {}", HEADER.len(), fields.len()),
@@ -210,12 +227,12 @@ impl PoliceFirearmsCsv {
         };
         let case_ref = field("case_ref").to_owned();
         if case_ref.is_empty() {
-            out.error(line.number, "case_ref", "required", "is required");
+            out.error(line, "case_ref", "required", "is required");
             return Ok(());
         }
         let Some(event) = event(field("event")) else {
             out.error(
-                line.number,
+                line,
                 "event",
                 "unknown-event",
                 format!("`{}` is not one of seizure, loss, theft, recovery, trace_request_sent, trace_request_received", field("event")),
@@ -225,7 +242,7 @@ impl PoliceFirearmsCsv {
         let date = field("date");
         if !is_iso_date(date) {
             out.error(
-                line.number,
+                line,
                 "date",
                 "bad-date",
                 format!("`{date}` is not a date in the form YYYY-MM-DD"),
@@ -238,7 +255,7 @@ impl PoliceFirearmsCsv {
             } else {
                 "serial"
             };
-            out.error(line.number, missing, "required", "is required");
+            out.error(line, missing, "required", "is required");
             return Ok(());
         }
         let status = field("status");
@@ -248,7 +265,7 @@ impl PoliceFirearmsCsv {
                 Some(status) => Some(status),
                 None => {
                     out.error(
-                        line.number,
+                        line,
                         "status",
                         "unknown-status",
                         format!("`{text}` is not a trace status"),
@@ -259,16 +276,11 @@ impl PoliceFirearmsCsv {
         };
         let year_of_manufacture = year(
             field("year_of_manufacture"),
-            line.number,
+            line,
             "year_of_manufacture",
             out,
         );
-        let import_year = year(
-            field("import_mark_year"),
-            line.number,
-            "import_mark_year",
-            out,
-        );
+        let import_year = year(field("import_mark_year"), line, "import_mark_year", out);
         let item = Item {
             make: field("make").to_owned(),
             model: non_empty(field("model")),
@@ -287,14 +299,14 @@ impl PoliceFirearmsCsv {
         };
         let key = item_key(&item.make, &item.serial);
         if self.items_seen.insert(key.clone()) {
-            out.record(AGENCY, key, line.number, Body::Item(item.clone()));
+            out.record(AGENCY, key, line, Body::Item(item.clone()));
         }
         let place = non_empty(field("place"));
         let country = non_empty(field("country"));
         let date = field("date").to_owned();
         let (_, case) = self.cases.entry(case_ref.clone()).or_insert_with(|| {
             (
-                line.number,
+                line,
                 PoliceCase {
                     case_ref,
                     police_agency: "National Police Firearms Unit".to_owned(),

@@ -8,14 +8,16 @@
 //! by name (ASCII case and surrounding spaces ignored); a flag column is the blank-named
 //! one right after its column.
 //!
-//! Reading:
-//! - Lines end with `\n` or `\r\n`. A line that is valid UTF-8 is read as UTF-8; any other
-//!   line as Latin-1 (ISO 8859-1), which is what SIPRI exports (one info diagnostic, on the
-//!   first such line).
+//! Reading (the PDK's [`CsvReader`]):
+//! - Lines end with `\n` or `\r\n`. By default (option `encoding=auto`) a row that is
+//!   valid UTF-8 is read as UTF-8 and any other row as Latin-1 (ISO 8859-1), which is what
+//!   SIPRI exports (one info diagnostic, on the first such row); `encoding=utf-8`,
+//!   `latin-1` or `windows-1252` reads the whole file so.
 //! - Fields are split RFC 4180 style (`"a, b"`, `""` inside quotes). A quoted field may
 //!   span lines. SIPRI also writes line breaks inside comments *without* quotes; a row
 //!   with too few columns is therefore joined with the next line(s) while the columns
-//!   still fit, and a row that cannot be completed is an error on its first line.
+//!   still fit, and a row that cannot be completed is an error on its first line. A quoted
+//!   field still open at the end of the file is an error on the line its row starts on.
 //! - A row that cannot be read (wrong column count, a year or number that is not one, a
 //!   flag other than `?`) is an error diagnostic naming the line and the column; the row
 //!   gives no record and interlock refuses the file.
@@ -38,12 +40,15 @@ pub const SOURCE_NAME: &str = "SIPRI Arms Transfers Database";
 pub const REF_PREFIX: &str = "SIPRI";
 /// Lines before the header (SIPRI writes 11) after which the file is not a trade register.
 const MAX_NOTE_LINES: u64 = 50;
-/// Physical lines one row may span (quoted or unquoted line breaks in comments).
+/// Lines one row may be joined from (unquoted line breaks in comments).
 const MAX_ROW_LINES: usize = 20;
 
 #[derive(Default)]
 pub struct RegisterSipriCsv {
-    lines: RawLines,
+    /// `--option encoding=…`; `None` is `auto`: UTF-8, and Latin-1 for a row that is not.
+    encoding: Option<Encoding>,
+    /// Made on the first chunk, once the options are known.
+    csv: Option<CsvReader>,
     /// The edition from the notes (`Data generated: …`).
     edition: Option<String>,
     columns: Option<Columns>,
@@ -64,21 +69,44 @@ impl Plugin for RegisterSipriCsv {
             AgencyKind::Other,
             &["SIPRI Arms Transfers Database trade register, CSV export"],
         )
+        .option(
+            "encoding",
+            "how the file is decoded: auto (UTF-8, and Latin-1 for a row that is not, as SIPRI exports it), utf-8, latin-1 or windows-1252",
+            Some("auto"),
+        )
+    }
+
+    fn start(&mut self, options: &[(String, String)]) -> Result<()> {
+        for (key, value) in options {
+            match key.as_str() {
+                "encoding" if value.trim().eq_ignore_ascii_case("auto") => self.encoding = None,
+                "encoding" => {
+                    let encoding = value.parse().map_err(|_| {
+                        PluginError::UnsupportedFormat(format!(
+                            "option encoding: `{value}` is not auto, {}",
+                            Encoding::NAMES
+                        ))
+                    })?;
+                    self.encoding = Some(encoding);
+                }
+                other => {
+                    return Err(PluginError::Internal(format!(
+                        "unknown option `{other}` (known: encoding)"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let mut out = Translation::default();
-        for (number, raw) in self.lines.feed(chunk) {
-            self.line(number, &raw, &mut out)?;
-        }
-        Ok(out)
+        let rows = self.csv().feed(chunk);
+        self.rows(rows)
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        let mut out = Translation::default();
-        if let Some((number, raw)) = self.lines.finish() {
-            self.line(number, &raw, &mut out)?;
-        }
+        let rows = self.csv().finish();
+        let mut out = self.rows(rows)?;
         if self.columns.is_none() {
             return Err(PluginError::UnsupportedFormat(
                 "no SIPRI trade register header (`Recipient,Supplier,Year of order, ,…`) found"
@@ -90,82 +118,6 @@ impl Plugin for RegisterSipriCsv {
         }
         Ok(out)
     }
-}
-
-/// Splits bytes fed in arbitrary chunks into numbered lines, as bytes (the PDK's
-/// `LineSplitter` decodes as UTF-8 lossily, and SIPRI writes Latin-1).
-#[derive(Debug, Default)]
-struct RawLines {
-    pending: Vec<u8>,
-    next_number: u64,
-}
-
-impl RawLines {
-    fn feed(&mut self, chunk: &[u8]) -> Vec<(u64, Vec<u8>)> {
-        self.pending.extend_from_slice(chunk);
-        let Some(last) = self.pending.iter().rposition(|&b| b == b'\n') else {
-            return Vec::new();
-        };
-        let rest = self.pending.split_off(last + 1);
-        let complete = std::mem::replace(&mut self.pending, rest);
-        let body = complete.strip_suffix(b"\n").unwrap_or(&complete);
-        body.split(|&b| b == b'\n')
-            .map(|raw| self.number(raw))
-            .collect()
-    }
-
-    fn finish(&mut self) -> Option<(u64, Vec<u8>)> {
-        if self.pending.is_empty() {
-            return None;
-        }
-        let raw = std::mem::take(&mut self.pending);
-        Some(self.number(&raw))
-    }
-
-    fn number(&mut self, raw: &[u8]) -> (u64, Vec<u8>) {
-        self.next_number += 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        (self.next_number, raw.to_vec())
-    }
-}
-
-/// UTF-8 if the line is valid UTF-8 (a leading byte-order mark dropped), else Latin-1.
-/// The flag says whether Latin-1 was used.
-pub fn decode(raw: &[u8]) -> (String, bool) {
-    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
-    match std::str::from_utf8(raw) {
-        Ok(text) => (text.to_owned(), false),
-        Err(_) => (raw.iter().map(|&b| char::from(b)).collect(), true),
-    }
-}
-
-/// Fields in `text` and whether a quoted field is still open at its end, splitting as
-/// `split_delimited(text, ',', Some('"'))` does.
-fn scan(text: &str) -> (usize, bool) {
-    let mut fields = 1;
-    let mut in_quotes = false;
-    let mut at_field_start = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                } else {
-                    in_quotes = false;
-                }
-            }
-        } else if c == '"' && at_field_start {
-            in_quotes = true;
-            at_field_start = false;
-        } else if c == ',' {
-            fields += 1;
-            at_field_start = true;
-        } else {
-            at_field_start = false;
-        }
-    }
-    (fields, in_quotes)
 }
 
 /// Where each column is.
@@ -252,47 +204,75 @@ impl Columns {
 #[derive(Debug)]
 struct PendingRow {
     line: u64,
-    text: String,
+    fields: Vec<String>,
+    /// The lines read into it.
     lines: usize,
+}
+
+impl PendingRow {
+    /// The next line goes on with the row's last field (an unquoted line break).
+    fn continue_with(&mut self, fields: Vec<String>) {
+        let mut fields = fields.into_iter();
+        if let (Some(last), Some(first)) = (self.fields.last_mut(), fields.next()) {
+            last.push('\n');
+            last.push_str(&first);
+        }
+        self.fields.extend(fields);
+        self.lines += 1;
+    }
 }
 
 /// Problems found in one row: (column, code, message).
 type Problems = Vec<(String, &'static str, String)>;
 
 impl RegisterSipriCsv {
-    fn line(&mut self, number: u64, raw: &[u8], out: &mut Translation) -> Result<()> {
-        let (text, latin1) = decode(raw);
-        if latin1 && !self.latin1_noted {
+    fn csv(&mut self) -> &mut CsvReader {
+        let encoding = self.encoding;
+        self.csv.get_or_insert_with(|| match encoding {
+            Some(encoding) => CsvReader::new().encoding(encoding),
+            None => CsvReader::new().fallback(Encoding::Latin1),
+        })
+    }
+
+    fn rows(&mut self, rows: Vec<Result<CsvRecord, Diagnostic>>) -> Result<Translation> {
+        let mut out = Translation::default();
+        for row in rows {
+            match row {
+                Ok(record) => self.record(record, &mut out)?,
+                Err(problem) => out.diagnostics.push(problem),
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&mut self, record: CsvRecord, out: &mut Translation) -> Result<()> {
+        if self.encoding.is_none() && record.encoding != Encoding::Utf8 && !self.latin1_noted {
             self.latin1_noted = true;
             out.diagnostics.push(diagnostic(
                 Severity::Info,
-                number,
+                record.line,
                 "",
                 "latin-1",
                 "not valid UTF-8: read as Latin-1 (ISO 8859-1), as SIPRI exports it",
             ));
         }
         let Some(columns) = &self.columns else {
-            return self.before_header(number, &text);
+            return self.before_header(&record);
         };
         let expected = columns.count;
         if let Some(mut pending) = self.pending.take() {
-            let (fields, open) = scan(&pending.text);
-            let (more, _) = scan(&text);
-            if open || fields + more - 1 <= expected {
-                pending.text.push('\n');
-                pending.text.push_str(&text);
-                pending.lines += 1;
+            if pending.fields.len() + record.fields.len() <= expected + 1 {
+                pending.continue_with(record.fields);
                 self.settle(pending, out);
                 return Ok(());
             }
             self.unfinished_row(&pending, out);
         }
-        if !text.trim().is_empty() {
+        if !record.is_blank() {
             self.settle(
                 PendingRow {
-                    line: number,
-                    text,
+                    line: record.line,
+                    fields: record.fields,
                     lines: 1,
                 },
                 out,
@@ -302,20 +282,21 @@ impl RegisterSipriCsv {
     }
 
     /// The notes and the header.
-    fn before_header(&mut self, number: u64, text: &str) -> Result<()> {
-        let fields = split_delimited(text, ',', Some('"'));
-        match Columns::from_header(&fields) {
+    fn before_header(&mut self, record: &CsvRecord) -> Result<()> {
+        match Columns::from_header(&record.fields) {
             Some(Ok(columns)) => {
                 self.columns = Some(columns);
                 Ok(())
             }
             Some(Err(message)) => Err(PluginError::UnsupportedFormat(format!(
-                "line {number}: {message}"
+                "line {}: {message}",
+                record.line
             ))),
-            None if number >= MAX_NOTE_LINES => Err(PluginError::UnsupportedFormat(format!(
+            None if record.line >= MAX_NOTE_LINES => Err(PluginError::UnsupportedFormat(format!(
                 "no SIPRI trade register header (`Recipient,Supplier,Year of order, ,…`) in the first {MAX_NOTE_LINES} lines"
             ))),
             None => {
+                let text = record.fields.join(",");
                 if let Some(generated) = text.trim().strip_prefix("Data generated:") {
                     self.edition = edition(generated);
                 }
@@ -328,35 +309,29 @@ impl RegisterSipriCsv {
     /// them from the next line, and an error when it has too many.
     fn settle(&mut self, row: PendingRow, out: &mut Translation) {
         let expected = self.columns.as_ref().map_or(0, |c| c.count);
-        let (fields, open) = scan(&row.text);
-        if (open || fields < expected) && row.lines < MAX_ROW_LINES {
+        if row.fields.len() < expected && row.lines < MAX_ROW_LINES {
             self.pending = Some(row);
-        } else if open || fields != expected {
+        } else if row.fields.len() != expected {
             self.unfinished_row(&row, out);
         } else {
-            self.row(row.line, &row.text, out);
+            self.row(row.line, &row.fields, out);
         }
     }
 
     fn unfinished_row(&self, row: &PendingRow, out: &mut Translation) {
         let expected = self.columns.as_ref().map_or(0, |c| c.count);
-        let (fields, open) = scan(&row.text);
-        let message = if open {
-            format!(
-                "a quoted field opened in this row is not closed within {} line(s)",
-                row.lines
-            )
-        } else {
-            format!("expected {expected} columns, found {fields}")
-        };
-        out.error(row.line, "", "columns", message);
+        out.error(
+            row.line,
+            "",
+            "columns",
+            format!("expected {expected} columns, found {}", row.fields.len()),
+        );
     }
 
-    fn row(&mut self, line: u64, text: &str, out: &mut Translation) {
+    fn row(&mut self, line: u64, fields: &[String], out: &mut Translation) {
         let Some(c) = &self.columns else {
             return;
         };
-        let fields = split_delimited(text, ',', Some('"'));
         let field = |column: usize| fields.get(column).map_or("", |f| f.trim());
         let name = |column: usize| c.names.get(column).cloned().unwrap_or_default();
         let mut problems: Problems = Vec::new();
@@ -700,6 +675,38 @@ mod tests {
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(out.diagnostics[0].code, "latin-1");
         assert_eq!(out.diagnostics[0].line, Some(2));
+    }
+
+    #[test]
+    fn the_encoding_option_reads_the_whole_file_so() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(
+            b"Chile,France,2001,,2,,Example-1,frigate,2,,2004,New,\x93Soci\xe9t\xe9\x94,,,\n",
+        );
+        let translate = |encoding: &str| {
+            let mut plugin = RegisterSipriCsv::default();
+            plugin
+                .start(&[("encoding".to_owned(), encoding.to_owned())])
+                .expect("a known encoding");
+            let mut out = plugin.feed(&bytes).expect("feeds");
+            out.extend(plugin.finish().expect("finishes"));
+            out
+        };
+        let out = translate("windows-1252");
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(
+            transfer(&out.records[0]).comments.as_deref(),
+            Some("“Société”")
+        );
+        let out = translate("utf-8");
+        assert!(out.records.is_empty());
+        assert_eq!(out.diagnostics[0].code, "encoding");
+        assert_eq!(out.diagnostics[0].line, Some(2));
+        let mut plugin = RegisterSipriCsv::default();
+        assert!(matches!(
+            plugin.start(&[("encoding".to_owned(), "ebcdic".to_owned())]),
+            Err(PluginError::UnsupportedFormat(m)) if m.contains("auto, utf-8")
+        ));
     }
 
     #[test]

@@ -467,7 +467,7 @@ WHERE d.procedure IN ('export', 're_export') AND d.status <> 'invalidated'
                            AND x.country = d.destination)));";
 
 /// Runs `sqlite3 db` on `script` (a file), returning the time and what it printed.
-fn sqlite(db: &Path, script: &Path) -> Result<(Duration, String)> {
+pub(crate) fn sqlite(db: &Path, script: &Path) -> Result<(Duration, String)> {
     let start = Instant::now();
     let output = Command::new("sqlite3")
         .arg(db)

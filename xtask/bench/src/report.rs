@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use interlock_core::control_list::ControlList;
 use interlock_core::registry::Settings;
 use interlock_core::report::{AttReport, Basis};
@@ -121,26 +121,11 @@ WHERE d.date BETWEEN '2026-01-01' AND '2026-12-31'
 GROUP BY 1, 2, 3;
 ";
 
+/// Writes `script` to `dir/name` and runs it with [`crate::check::sqlite`].
 fn sqlite(db: &Path, script: &str, dir: &Path, name: &str) -> Result<(Duration, String)> {
     let path = dir.join(name);
     std::fs::write(&path, script)?;
-    let start = Instant::now();
-    let output = Command::new("sqlite3")
-        .arg(db)
-        .arg(format!(".read {}", path.display()))
-        .output()
-        .context("could not start sqlite3")?;
-    let elapsed = start.elapsed();
-    if !output.status.success() || !output.stderr.is_empty() {
-        bail!(
-            "sqlite3 failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok((
-        elapsed,
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    ))
+    crate::check::sqlite(db, &path)
 }
 
 fn cells_of_report(report: &AttReport) -> Cells {
