@@ -122,6 +122,9 @@ struct Context<'a> {
     withholdings: BTreeMap<RecordId, &'a Withholding>,
     year: i16,
     sources: Sources,
+    /// (date, control entry) → its ATT scope: a year of declarations names few entries on
+    /// few days, and finding the list in force and the entry in it is a scan each time.
+    scopes: std::collections::HashMap<(Date, String), Result<AttScope, String>>,
 }
 
 impl<'a> Context<'a> {
@@ -190,7 +193,16 @@ impl<'a> Context<'a> {
     }
 
     /// The ATT scope of control entry `entry` in the list in force on `date`.
-    fn scope_of(&self, entry: &str, date: Date) -> Result<AttScope, String> {
+    fn scope_of(&mut self, entry: &str, date: Date) -> Result<AttScope, String> {
+        if let Some(known) = self.scopes.get(&(date, entry.to_owned())) {
+            return known.clone();
+        }
+        let scope = self.find_scope(entry, date);
+        self.scopes.insert((date, entry.to_owned()), scope.clone());
+        scope
+    }
+
+    fn find_scope(&self, entry: &str, date: Date) -> Result<AttScope, String> {
         let list = self
             .data
             .lists
@@ -235,6 +247,7 @@ pub fn gather(data: &Dataset, withholdings: &[Withholding], year: i16, basis: Ba
         withholdings: withholdings.iter().map(|w| (w.record, w)).collect(),
         year,
         sources: Sources::default(),
+        scopes: std::collections::HashMap::new(),
     };
     match basis {
         Basis::Actual => {
