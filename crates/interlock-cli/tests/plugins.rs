@@ -330,3 +330,63 @@ fn plugin_run_translates_a_file_without_a_store() {
         ]
     );
 }
+
+/// A plugin's `currency` option defaults to the national currency of the State's settings,
+/// not to the plugin's own fallback (GBP), and the option used is kept in provenance; an
+/// option given on the command line wins.
+#[test]
+fn the_national_currency_of_the_settings_is_the_currency_option_default() {
+    let w = Workspace::with_control_list();
+    w.copy(&plugin_component("customs-sad-xml"), "customs-sad-xml.wasm");
+    w.copy(
+        &root().join("plugins/customs-sad-xml/fixtures/declarations-2026-transit.xml"),
+        "transit.xml",
+    );
+    w.ok(&["plugin", "install", "customs-sad-xml.wasm"]);
+    w.ok(&[
+        "settings",
+        "set",
+        "--reporting-state",
+        "NO",
+        "--currency",
+        "NOK",
+    ]);
+    w.ok(&["import", "--plugin", "customs-sad-xml", "transit.xml"]);
+    let declarations = w.ok(&["query", "--kind", "customs-declaration", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(declarations.lines().next().expect("a declaration")).expect("json");
+    assert_eq!(
+        first["draft"]["record"]["statistical_value"]["currency"], "NOK",
+        "{first}"
+    );
+    assert!(
+        first["provenance"].to_string().contains("NOK"),
+        "the option is in provenance: {}",
+        first["provenance"]
+    );
+
+    // Given on the command line, the option wins over the settings.
+    let w = Workspace::with_control_list();
+    w.copy(&plugin_component("customs-sad-xml"), "customs-sad-xml.wasm");
+    w.copy(
+        &root().join("plugins/customs-sad-xml/fixtures/declarations-2026-transit.xml"),
+        "transit.xml",
+    );
+    w.ok(&["plugin", "install", "customs-sad-xml.wasm"]);
+    w.ok(&["settings", "set", "--currency", "NOK"]);
+    w.ok(&[
+        "import",
+        "--plugin",
+        "customs-sad-xml",
+        "--option",
+        "currency=EUR",
+        "transit.xml",
+    ]);
+    let declarations = w.ok(&["query", "--kind", "customs-declaration", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(declarations.lines().next().expect("a declaration")).expect("json");
+    assert_eq!(
+        first["draft"]["record"]["statistical_value"]["currency"],
+        "EUR"
+    );
+}

@@ -127,7 +127,12 @@ impl Workspace {
 }
 
 /// The reference plugins the CLI tests install.
-const TEST_PLUGINS: &[&str] = &["customs-csv", "licensing-chief", "register-sipri-csv"];
+const TEST_PLUGINS: &[&str] = &[
+    "customs-csv",
+    "customs-sad-xml",
+    "licensing-chief",
+    "register-sipri-csv",
+];
 
 /// The component of reference plugin `package` (one of [`TEST_PLUGINS`]), built once per
 /// test binary for all of them in one cargo run. A separate target directory keeps this
