@@ -36,6 +36,9 @@ pub enum AgencyArg {
     Customs,
     Licensing,
     Police,
+    /// Any other source, e.g. a public register or another State's report (records under
+    /// the agency `other`).
+    Other,
 }
 
 pub fn run(command: PluginCommand) -> Result<()> {
@@ -447,6 +450,7 @@ fn new(name: &str, agency: AgencyArg) -> Result<()> {
         AgencyArg::Customs => ("Customs", "customs"),
         AgencyArg::Licensing => ("Licensing", "licensing"),
         AgencyArg::Police => ("Police", "police"),
+        AgencyArg::Other => ("Other", "other"),
     };
     let type_name: String = name
         .split('-')
