@@ -106,6 +106,39 @@ impl CsvRecord {
     }
 }
 
+/// A CSV format whose first record is its header. [`CsvRows::rows`] hands what a
+/// [`CsvReader`] returned to the plugin: each record to [`CsvRows::csv_record`], each
+/// problem the reader found to the diagnostics, except before the header, where a record
+/// that cannot be read means the file is not in this format at all.
+pub trait CsvRows {
+    /// Whether the header has been read.
+    fn header_seen(&self) -> bool;
+
+    /// One record, the header included.
+    fn csv_record(&mut self, record: CsvRecord, out: &mut crate::Translation) -> crate::Result<()>;
+
+    fn rows(
+        &mut self,
+        rows: Vec<Result<CsvRecord, Diagnostic>>,
+    ) -> crate::Result<crate::Translation> {
+        let mut out = crate::Translation::default();
+        for row in rows {
+            match row {
+                Ok(record) => self.csv_record(record, &mut out)?,
+                Err(problem) if !self.header_seen() => {
+                    return Err(crate::PluginError::UnsupportedFormat(format!(
+                        "line {}: {}",
+                        problem.line.unwrap_or(0),
+                        problem.message
+                    )));
+                }
+                Err(problem) => out.diagnostics.push(problem),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A streaming CSV reader (on the `csv-core` crate): feed it the chunks the host sends,
 /// split anywhere, and it returns each record once it is complete, with the line it starts
 /// on. A problem is an error [`Diagnostic`] naming the line, in place of the record.

@@ -232,7 +232,7 @@ pub fn log(level: u8, message: &str) {
 
 pub mod prelude {
     pub use crate::formats::{
-        CsvReader, CsvRecord, Encoding, Line, LineSplitter, fixed_width, split_delimited,
+        CsvReader, CsvRecord, CsvRows, Encoding, Line, LineSplitter, fixed_width, split_delimited,
     };
     pub use crate::{
         AgencyKind, AttachedDocument, Authorization, AuthorizationLine, AuthorizationStatus, Body,

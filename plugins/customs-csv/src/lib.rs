@@ -80,26 +80,17 @@ fn procedure(text: &str) -> Option<CustomsProcedure> {
     })
 }
 
-impl CustomsCsv {
-    fn rows(&mut self, rows: Vec<Result<CsvRecord, Diagnostic>>) -> Result<Translation> {
-        let mut out = Translation::default();
-        for row in rows {
-            match row {
-                Ok(record) => self.record(record, &mut out)?,
-                // Before the header, a line that cannot be read is not this format's.
-                Err(problem) if !self.header_seen => {
-                    return Err(PluginError::UnsupportedFormat(format!(
-                        "line {}: {}",
-                        problem.line.unwrap_or(0),
-                        problem.message
-                    )));
-                }
-                Err(problem) => out.diagnostics.push(problem),
-            }
-        }
-        Ok(out)
+impl CsvRows for CustomsCsv {
+    fn header_seen(&self) -> bool {
+        self.header_seen
     }
 
+    fn csv_record(&mut self, record: CsvRecord, out: &mut Translation) -> Result<()> {
+        self.record(record, out)
+    }
+}
+
+impl CustomsCsv {
     fn record(&mut self, record: CsvRecord, out: &mut Translation) -> Result<()> {
         if record.is_blank() {
             return Ok(());

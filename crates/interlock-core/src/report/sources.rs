@@ -305,15 +305,14 @@ fn declaration_contribution(cx: &mut Context<'_>, rec: &Rec<CustomsDeclaration>)
     });
     let (entry, from) = if let Some(entry) = &d.control_entry {
         (entry.clone(), "the declaration's control entry".to_owned())
-    } else if let Some((licence, Some(entry))) =
-        cited_line.map(|(licence, line)| (licence, line.control_entry.clone()))
+    } else if let Some((licence, line)) = cited_line
+        && let Some(entry) = &line.control_entry
     {
-        let line_no = cited_line.map_or(0, |(_, line)| line.line_no);
         (
-            entry,
+            entry.clone(),
             format!(
-                "the control entry of licence {} line {line_no}",
-                licence.body.reference
+                "the control entry of licence {} line {}",
+                licence.body.reference, line.line_no
             ),
         )
     } else {
