@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::gate::Stages;
 use crate::project_root;
 
 struct Demo {
@@ -137,14 +139,33 @@ fn files_in(dir: &Path, extension: &str) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// `cargo xtask demo`: builds the CLI and the plugins, in stages that say what they build
+/// (on a fresh clone the CLI alone takes minutes: wasmtime and cranelift), then runs the
+/// scenario.
 pub fn run() -> Result<()> {
-    run_with(&crate::plugins::build_cli()?)
+    let started = Instant::now();
+    let mut stages = Stages::default();
+    let result = (|| {
+        eprintln!(
+            "interlock demo: building the CLI and the plugins first (a first build compiles \
+             wasmtime and cranelift, which takes minutes)"
+        );
+        let binary = stages.run("building the interlock CLI", crate::plugins::build_cli)?;
+        let components = stages.run("building the plugins", crate::plugins::build_all)?;
+        stages.run("the demo scenario", || scenario(&binary, &components))
+    })();
+    stages.print_summary(started.elapsed());
+    result
 }
 
 /// The demo with an `interlock` binary built beforehand: the gate passes the one
 /// `cargo test --workspace` built, rather than building the CLI again.
 pub fn run_with(binary: &Path) -> Result<()> {
-    let components = crate::plugins::build_all()?;
+    scenario(binary, &crate::plugins::build_all()?)
+}
+
+/// The main job end to end with `binary` and the plugin `components`, into a fresh store.
+fn scenario(binary: &Path, components: &[PathBuf]) -> Result<()> {
     let root = project_root();
     let dir = root.join("target/demo");
     std::fs::create_dir_all(&dir)?;
@@ -199,7 +220,7 @@ pub fn run_with(binary: &Path) -> Result<()> {
     demo.step(&["control-list", "classify", "--hs", "880240"], true)?;
     demo.step(&["control-list", "diff", "1.0.0", "1.1.0"], true)?;
 
-    for component in &components {
+    for component in components {
         let path = component.display().to_string();
         demo.step(&["plugin", "install", &path], true)?;
     }

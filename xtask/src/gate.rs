@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -10,7 +11,6 @@ use crate::project_root;
 /// Runs a command in the workspace root, echoing it, and fails if it fails.
 pub fn run(program: &str, args: &[&str]) -> Result<()> {
     eprintln!("$ {program} {}", args.join(" "));
-    let started = std::time::Instant::now();
     let status = Command::new(program)
         .args(args)
         .current_dir(project_root())
@@ -19,15 +19,29 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     if !status.success() {
         bail!("`{program} {}` failed ({status})", args.join(" "));
     }
-    eprintln!("  ({:.1} s)", started.elapsed().as_secs_f64());
     Ok(())
 }
 
 pub fn test() -> Result<()> {
-    let started = std::time::Instant::now();
-    run("cargo", &["fmt", "--all", "--", "--check"])?;
+    let started = Instant::now();
+    let mut stages = Stages::default();
+    let result = gate(&mut stages);
+    // Also after a failure: what ran, and for how long, before it.
+    stages.print_summary(started.elapsed());
+    if result.is_ok() {
+        eprintln!("all checks passed");
+    }
+    result
+}
+
+fn gate(stages: &mut Stages) -> Result<()> {
+    // Seconds, and the most likely to fail on a docs change: first.
+    stages.run("tidy", crate::tidy::run)?;
+    stages.run("format check", || {
+        run("cargo", &["fmt", "--all", "--", "--check"])
+    })?;
     // Plugins first: host tests and the CLI end-to-end tests load the built components.
-    stage("building the plugins", || {
+    stages.run("building the plugins", || {
         // The hostile test plugin too (not wrapped): the host and CLI tests build their
         // plugins with a nested cargo in the same wasm target directory, which then finds
         // everything fresh instead of compiling the plugins and their macros again.
@@ -36,32 +50,51 @@ pub fn test() -> Result<()> {
         crate::plugins::compile_wasm(&packages)?;
         crate::plugins::build_all()
     })?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
+    stages.run("clippy", || {
+        run(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+        // The PDK's component builder (for plugins outside this repository) is behind a
+        // feature no workspace crate turns on.
+        run(
+            "cargo",
+            &[
+                "clippy",
+                "-p",
+                "interlock-pdk",
+                "--features",
+                "component",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+    })?;
     // The tests are built first, to learn which `interlock` binary this build made: the
     // golden tests and the demo run that one. Building the CLI again on its own would
     // unify features differently and compile wasmtime and much else a second time.
-    let interlock = stage("building the tests", build_tests)?;
-    run("cargo", &["test", "--workspace"])?;
-    stage("plugin golden tests", || {
+    let interlock = stages.run("building the tests", build_tests)?;
+    stages.run("tests", || run("cargo", &["test", "--workspace"]))?;
+    stages.run("plugin golden tests", || {
         crate::plugins::test_all(&interlock)
+    })?;
+    // What a plugin author outside this repository does: `plugin new --path`, build, test,
+    // run the fixture through the CLI.
+    stages.run("a plugin outside the repository", || {
+        crate::plugins::test_standalone(&interlock)
     })?;
     // The main job end to end; it also compares the scenario's cross-check findings with
     // fixtures/scenario/expected-findings.txt.
-    stage("demo", || crate::demo::run_with(&interlock))?;
-    eprintln!(
-        "all checks passed ({:.0} s)",
-        started.elapsed().as_secs_f64()
-    );
+    stages.run("demo", || crate::demo::run_with(&interlock))?;
     Ok(())
 }
 
@@ -107,11 +140,90 @@ fn build_tests() -> Result<PathBuf> {
     Ok(binary)
 }
 
-/// Runs one stage of the gate and prints how long it took, so a slow CI run shows where
-/// its time went.
-fn stage<T>(name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
-    let started = std::time::Instant::now();
-    let result = work()?;
-    eprintln!("  ({name}: {:.1} s)", started.elapsed().as_secs_f64());
-    Ok(result)
+/// The stages run so far and how long each took, so that a slow CI run shows where its
+/// time went.
+#[derive(Default)]
+pub struct Stages {
+    done: Vec<(String, Duration, bool)>,
+}
+
+impl Stages {
+    /// Runs one stage, announcing it (a first build prints nothing for minutes otherwise)
+    /// and then how long it took.
+    pub fn run<T>(&mut self, name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        eprintln!("\n== {name}");
+        let started = Instant::now();
+        let result = work();
+        let took = started.elapsed();
+        let outcome = if result.is_ok() { "done" } else { "FAILED" };
+        eprintln!("== {name}: {outcome} in {}", seconds(took));
+        self.done.push((name.to_owned(), took, result.is_ok()));
+        result
+    }
+
+    /// One line per stage, then the total (which includes the time between stages).
+    pub fn print_summary(&self, total: Duration) {
+        let mut rows: Vec<(&str, String, &str)> = self
+            .done
+            .iter()
+            .map(|(name, took, ok)| {
+                (
+                    name.as_str(),
+                    seconds(*took),
+                    if *ok { "" } else { "  (failed)" },
+                )
+            })
+            .collect();
+        rows.push(("total", seconds(total), ""));
+        let name_width = rows.iter().map(|(name, ..)| name.len()).max().unwrap_or(0);
+        let time_width = rows
+            .iter()
+            .map(|(_, time, _)| time.len())
+            .max()
+            .unwrap_or(0);
+        eprintln!("\nstage timings:");
+        for (name, time, failed) in rows {
+            eprintln!("  {name:<name_width$}  {time:>time_width$}{failed}");
+        }
+    }
+}
+
+/// `83.4 s (1 min 23 s)`: seconds to compare, minutes to read.
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.1} s")
+    } else {
+        let whole = duration.as_secs();
+        format!("{secs:.0} s ({} min {:02} s)", whole / 60, whole % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_seconds_and_minutes() {
+        assert_eq!(seconds(Duration::from_millis(2_340)), "2.3 s");
+        assert_eq!(seconds(Duration::from_secs(83)), "83 s (1 min 23 s)");
+        assert_eq!(seconds(Duration::from_secs(600)), "600 s (10 min 00 s)");
+    }
+
+    #[test]
+    fn a_failed_stage_is_recorded_and_its_error_returned() {
+        let mut stages = Stages::default();
+        assert_eq!(stages.run("first", || Ok(1)).ok(), Some(1));
+        let failed = stages.run("second", || -> Result<()> { bail!("broken") });
+        assert_eq!(
+            failed.err().map(|e| e.to_string()).as_deref(),
+            Some("broken")
+        );
+        let names: Vec<(&str, bool)> = stages
+            .done
+            .iter()
+            .map(|(name, _, ok)| (name.as_str(), *ok))
+            .collect();
+        assert_eq!(names, [("first", true), ("second", false)]);
+    }
 }

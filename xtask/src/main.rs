@@ -10,6 +10,7 @@ mod demo_report;
 mod gate;
 mod model_doc;
 mod plugins;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 
@@ -36,8 +37,12 @@ enum Task {
     },
     /// Run the main job end to end on fixtures/ into a fresh store under target/demo.
     Demo,
-    /// The full gate: format check, clippy -D warnings, plugin builds and every test.
+    /// The full gate: tidy, format check, clippy -D warnings, plugin builds and every
+    /// test, printing how long each stage took.
     Test,
+    /// Check that the docs are true: every path ARCHITECTURE.md and the READMEs name
+    /// exists, every Rust module starts with a `//!` line (the gate's first stage).
+    Tidy,
     /// Regenerate the reference tables in crates/interlock-core/data from ../shared/data
     /// and crates/interlock-pdk/MODEL.md from the record model's source.
     Codegen,
@@ -57,6 +62,7 @@ fn main() -> Result<()> {
         Task::Bench { args } => bench(&args),
         Task::Demo => demo::run(),
         Task::Test => gate::test(),
+        Task::Tidy => tidy::run(),
         Task::Codegen => codegen::run(),
         Task::Plugins { names } if names.is_empty() => plugins::build_all().map(|_| ()),
         Task::Plugins { names } => {

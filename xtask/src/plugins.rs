@@ -18,17 +18,32 @@ use crate::project_root;
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Scaffold a new plugin crate under plugins/, with a sample input, its golden output
-    /// and a test; it builds and passes `cargo xtask plugin test NAME` as generated.
+    /// Scaffold a new plugin crate under plugins/, with a sample input, its golden outputs
+    /// and tests; it builds and passes `cargo xtask plugin test NAME` as generated. With
+    /// `--path DIR`: a standalone plugin project in DIR instead, outside this repository.
     New {
+        /// The plugin's name: lower-case letters, digits and dashes.
         name: String,
+        /// The kind of agency whose exports the plugin reads.
         #[arg(long, value_enum)]
         agency: AgencyArg,
+        /// Create a standalone project in this directory (which must not exist), with the
+        /// PDK as a git dependency, instead of a crate under plugins/.
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// With --path: depend on the PDK at this local directory (e.g. a checkout's
+        /// crates/interlock-pdk) instead of its git repository.
+        #[arg(long, requires = "path")]
+        pdk_path: Option<PathBuf>,
     },
     /// Run plugins on their fixtures through the real host (`interlock plugin run --json`,
     /// built first) and compare with the golden `*.expected.jsonl` files (`UPDATE_GOLDEN=1`
     /// rewrites them).
     Test { name: Option<String> },
+    /// Check that a project made by `plugin new --path` outside this repository builds,
+    /// passes its tests and runs through `interlock plugin run` (offline, with this PDK by
+    /// path; the gate runs it too).
+    TestStandalone,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -43,8 +58,26 @@ pub enum AgencyArg {
 
 pub fn run(command: PluginCommand) -> Result<()> {
     match command {
-        PluginCommand::New { name, agency } => new(&name, agency),
+        PluginCommand::New {
+            name,
+            agency,
+            path: Some(dir),
+            pdk_path,
+        } => {
+            let pdk = match pdk_path {
+                Some(local) => PdkSource::Path(std::path::absolute(local)?),
+                None => PdkSource::Git(pdk_repository()?),
+            };
+            new_standalone(&name, agency, &dir, &pdk, &FirstBuild::default())?;
+            println!(
+                "created {}\nnext: read its README.md; `cargo test`, `cargo build-plugin`",
+                dir.display()
+            );
+            Ok(())
+        }
+        PluginCommand::New { name, agency, .. } => new(&name, agency),
         PluginCommand::Test { name } => test(name.as_deref(), &build_cli()?),
+        PluginCommand::TestStandalone => test_standalone(&build_cli()?),
     }
 }
 
@@ -74,7 +107,8 @@ pub fn plugin_fixture_dirs() -> Result<Vec<(String, PathBuf)>> {
         .collect())
 }
 
-/// Input files of a fixtures directory: everything but golden outputs and notes.
+/// Input files of a fixtures directory: everything but golden outputs (the host's
+/// `.expected.jsonl`, the PDK testing module's `.expected.txt`) and notes.
 pub fn fixture_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -83,7 +117,10 @@ pub fn fixture_inputs(dir: &Path) -> Result<Vec<PathBuf>> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            path.is_file() && !name.ends_with(".expected.jsonl") && !name.ends_with(".md")
+            path.is_file()
+                && !name.ends_with(".expected.jsonl")
+                && !name.ends_with(".expected.txt")
+                && !name.ends_with(".md")
         })
         .collect();
     inputs.sort();
@@ -114,7 +151,6 @@ pub fn compile_wasm(packages: &[String]) -> Result<()> {
     let root = project_root();
     let mut args = vec![
         "build".to_owned(),
-        "--quiet".to_owned(),
         "--release".to_owned(),
         "--target".to_owned(),
         "wasm32-unknown-unknown".to_owned(),
@@ -193,7 +229,7 @@ pub fn all_plugins() -> Result<Vec<String>> {
 /// `cargo xtask plugin test|new` and `cargo xtask demo` run on their own. The gate passes
 /// the binary `cargo test --workspace` built instead (see `gate.rs`).
 pub fn build_cli() -> Result<PathBuf> {
-    crate::gate::run("cargo", &["build", "--quiet", "-p", "interlock-cli"])?;
+    crate::gate::run("cargo", &["build", "-p", "interlock-cli"])?;
     Ok(project_root().join("target/debug/interlock"))
 }
 
@@ -220,7 +256,8 @@ pub fn component_imports(wasm: &[u8]) -> Result<Vec<String>> {
             wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
             wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    imports.push(import?.name.full_name().into_owned());
+                    // The name without a version suffix: only `log`, which has none, is allowed.
+                    imports.push(import?.name.name.to_owned());
                 }
             }
             _ => {}
@@ -434,18 +471,21 @@ pub fn test_all(cli: &Path) -> Result<()> {
     test(None, cli)
 }
 
-fn new(name: &str, agency: AgencyArg) -> Result<()> {
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        bail!("a plugin name is lower-case letters, digits and dashes, e.g. my-adapter");
+/// Refuses a name that is not a valid, plain package name.
+fn check_name(name: &str) -> Result<()> {
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if name.is_empty() || !plain || !name.as_bytes()[0].is_ascii_lowercase() {
+        bail!(
+            "a plugin name is lower-case letters, digits and dashes, starting with a letter, e.g. my-adapter"
+        );
     }
-    let dir = project_root().join("plugins").join(name);
-    if dir.exists() {
-        bail!("{} already exists", dir.display());
-    }
+    Ok(())
+}
+
+/// The scaffold's `src/lib.rs` for a plugin `name` of `agency`.
+fn scaffold_lib(name: &str, agency: AgencyArg) -> String {
     let (agency_kind, agency) = match agency {
         AgencyArg::Customs => ("Customs", "customs"),
         AgencyArg::Licensing => ("Licensing", "licensing"),
@@ -462,6 +502,25 @@ fn new(name: &str, agency: AgencyArg) -> Result<()> {
                 .unwrap_or_default()
         })
         .collect();
+    SCAFFOLD
+        .replace("{name}", name)
+        .replace("{TypeName}", &type_name)
+        .replace("{AgencyKind}", agency_kind)
+        .replace("{agency}", agency)
+}
+
+/// The scaffold's sample input: two rows, so that its golden shows one record each.
+const SAMPLE_CSV: &str = "reference,date,description,quantity\nS-1,2026-01-15,Sample goods,4\nS-2,2026-02-01,Other goods,1\n";
+
+/// The environment variable the PDK's `testing::assert_golden` writes goldens under.
+const UPDATE_GOLDEN: &str = "UPDATE_GOLDEN";
+
+fn new(name: &str, agency: AgencyArg) -> Result<()> {
+    check_name(name)?;
+    let dir = project_root().join("plugins").join(name);
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
     std::fs::create_dir_all(dir.join("src"))?;
     std::fs::create_dir_all(dir.join("fixtures"))?;
     std::fs::write(
@@ -482,18 +541,8 @@ interlock-pdk = {{ path = "../../crates/interlock-pdk" }}
 "#
         ),
     )?;
-    std::fs::write(
-        dir.join("src/lib.rs"),
-        SCAFFOLD
-            .replace("{name}", name)
-            .replace("{TypeName}", &type_name)
-            .replace("{AgencyKind}", agency_kind)
-            .replace("{agency}", agency),
-    )?;
-    std::fs::write(
-        dir.join("fixtures/sample.csv"),
-        "reference,date,description,quantity\nS-1,2026-01-15,Sample goods,4\nS-2,2026-02-01,Other goods,1\n",
-    )?;
+    std::fs::write(dir.join("src/lib.rs"), scaffold_lib(name, agency))?;
+    std::fs::write(dir.join("fixtures/sample.csv"), SAMPLE_CSV)?;
     add_workspace_member(&format!("plugins/{name}"))?;
     // Golden output from the real host, so the scaffold passes its own test at once.
     let components = build_components(&[name.to_owned()], &project_root().join("target/plugins"))?;
@@ -503,6 +552,16 @@ interlock-pdk = {{ path = "../../crates/interlock-pdk" }}
         dir.join("fixtures/sample.csv.expected.jsonl"),
         translate_to_golden(&cli, &components[0], &input)?,
     )?;
+    // The native golden (`interlock_pdk::testing`), by the crate's own test.
+    let status = Command::new("cargo")
+        .args(["test", "--quiet", "-p", name])
+        .current_dir(project_root())
+        .env(UPDATE_GOLDEN, "1")
+        .status()
+        .context("could not start cargo")?;
+    if !status.success() {
+        bail!("`cargo test -p {name}` failed on the scaffold ({status})");
+    }
     println!(
         "created {}\nnext: edit src/lib.rs and fixtures/, then `cargo xtask plugin test {name}`",
         dir.display()
@@ -594,16 +653,294 @@ export_plugin!({TypeName});
 #[cfg(test)]
 mod tests {
     use super::*;
+    use interlock_pdk::testing;
 
+    /// The sample fed whole and in chunks of every size gives the same records, and those
+    /// of its golden file `fixtures/sample.csv.expected.txt` (`UPDATE_GOLDEN=1 cargo test`
+    /// rewrites it: read the diff before you commit it).
     #[test]
     fn the_sample_gives_one_record_per_row() {
-        let mut plugin = {TypeName}::default();
-        let mut out = plugin
-            .feed(include_bytes!("../fixtures/sample.csv"))
-            .expect("translates");
-        out.extend(plugin.finish().expect("finishes"));
+        let out = testing::check_fixture::<{TypeName}>("fixtures/sample.csv").expect("translates");
         assert_eq!(out.records.len(), 2);
         assert!(out.diagnostics.is_empty());
     }
+
+    #[test]
+    fn a_short_row_is_an_error_on_its_line() {
+        let input = b"reference,date,description,quantity\nS-1,2026-01-15\n";
+        let out = testing::translate::<{TypeName}>(input, testing::HOST_CHUNK).expect("translates");
+        assert!(out.records.is_empty());
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].line, Some(2));
+        assert_eq!(out.diagnostics[0].message, "expected 4 columns, found 2");
+    }
 }
+"#;
+
+/// Where a standalone plugin project takes the PDK from.
+pub enum PdkSource {
+    /// The PDK's git repository (its Cargo.toml's `repository`): what an agency uses.
+    Git(String),
+    /// A local directory: a checkout of this repository, or this one when offline (CI).
+    Path(PathBuf),
+}
+
+/// The PDK's repository URL, from its Cargo.toml (one place to change it).
+fn pdk_repository() -> Result<String> {
+    let manifest = project_root().join("crates/interlock-pdk/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    text.lines()
+        .find_map(|line| {
+            let value = line
+                .strip_prefix("repository")?
+                .trim_start()
+                .strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_owned())
+        })
+        .with_context(|| format!("{}: no `repository = \"...\"`", manifest.display()))
+}
+
+/// How `new_standalone` runs the new project's first `cargo test`: the default for an
+/// agency's project, or inside this repository's checks.
+#[derive(Default)]
+pub struct FirstBuild {
+    /// Added to cargo's environment.
+    pub env: Vec<(&'static str, std::ffi::OsString)>,
+    /// A Cargo.lock to start from.
+    pub lock: Option<PathBuf>,
+}
+
+/// Creates a standalone plugin project in `dir` (which must not exist): its own Cargo.toml
+/// and workspace, the PDK from `pdk`, the scaffold's code, a sample with its golden output
+/// and tests, `cargo build-plugin`, a README. Then runs its tests once with
+/// `UPDATE_GOLDEN=1`, which writes the golden file.
+pub fn new_standalone(
+    name: &str,
+    agency: AgencyArg,
+    dir: &Path,
+    pdk: &PdkSource,
+    first_build: &FirstBuild,
+) -> Result<()> {
+    check_name(name)?;
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
+    let dependency = match pdk {
+        PdkSource::Git(url) => format!("interlock-pdk = {{ git = \"{url}\" }}"),
+        PdkSource::Path(path) => format!(
+            "interlock-pdk = {{ path = \"{}\" }}",
+            path.display().to_string().replace('\\', "/")
+        ),
+    };
+    let repository = pdk_repository()?;
+    for sub in ["src/bin", "fixtures", ".cargo"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .with_context(|| format!("creating {}", dir.join(sub).display()))?;
+    }
+    let fill = |template: &str| {
+        template
+            .replace("{name}", name)
+            .replace("{pdk_dependency}", &dependency)
+            .replace("{repository}", &repository)
+    };
+    let files = [
+        ("Cargo.toml", fill(STANDALONE_CARGO_TOML)),
+        (".cargo/config.toml", STANDALONE_CARGO_CONFIG.to_owned()),
+        (".gitignore", "/target\n".to_owned()),
+        ("README.md", fill(STANDALONE_README)),
+        ("src/lib.rs", scaffold_lib(name, agency)),
+        (
+            "src/bin/build-plugin.rs",
+            STANDALONE_BUILD_PLUGIN.to_owned(),
+        ),
+        ("fixtures/sample.csv", SAMPLE_CSV.to_owned()),
+    ];
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text)
+            .with_context(|| format!("writing {}", dir.join(file).display()))?;
+    }
+    if let Some(lock) = &first_build.lock {
+        std::fs::copy(lock, dir.join("Cargo.lock"))
+            .with_context(|| format!("copying {}", lock.display()))?;
+    }
+    eprintln!(
+        "$ cargo test (in {}, writing the golden file)",
+        dir.display()
+    );
+    let status = Command::new("cargo")
+        .args(["test", "--quiet"])
+        .current_dir(dir)
+        .env(UPDATE_GOLDEN, "1")
+        .envs(first_build.env.iter().map(|(key, value)| (key, value)))
+        .status()
+        .context("could not start cargo")?;
+    if !status.success() {
+        bail!(
+            "`cargo test` failed in {} ({status}); fix that, then `UPDATE_GOLDEN=1 cargo test` writes fixtures/sample.csv.expected.txt",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Proves that a plugin project made outside this repository builds, tests and imports:
+/// generates one into a temporary directory (with this PDK by path, as CI is offline),
+/// runs its tests (the golden file written at creation must hold), builds its component
+/// with its own `cargo build-plugin`, and runs the component on its sample with `cli`
+/// (`interlock plugin run --json`): two records, no diagnostic. Compiles in
+/// `target/plugin-build`, beside the plugins' own wasm builds. The gate calls it.
+pub fn test_standalone(cli: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    let dir = std::env::temp_dir().join(format!("interlock-standalone-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let result = check_standalone(cli, &dir);
+    if result.is_ok() {
+        std::fs::remove_dir_all(&dir)?;
+    } else {
+        eprintln!(
+            "the standalone project is left in {} for a look",
+            dir.display()
+        );
+    }
+    result
+}
+
+fn check_standalone(cli: &Path, dir: &Path) -> Result<()> {
+    let root = project_root();
+    let first_build = FirstBuild {
+        env: vec![
+            (
+                "CARGO_TARGET_DIR",
+                root.join(WASM_TARGET_DIR).into_os_string(),
+            ),
+            // Everything is in cargo's cache already, and CI has no network.
+            ("CARGO_NET_OFFLINE", "true".into()),
+        ],
+        // The workspace's versions: offline, and the wasm builds' artifacts are reused.
+        lock: Some(root.join("Cargo.lock")),
+    };
+    let pdk = PdkSource::Path(root.join("crates/interlock-pdk"));
+    new_standalone(STANDALONE_CHECK, AgencyArg::Other, dir, &pdk, &first_build)?;
+    let cargo = |args: &[&str]| -> Result<std::process::Output> {
+        eprintln!("$ cargo {} (in {})", args.join(" "), dir.display());
+        let output = Command::new("cargo")
+            .args(args)
+            .current_dir(dir)
+            .envs(first_build.env.iter().map(|(key, value)| (key, value)))
+            .env_remove(UPDATE_GOLDEN)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("could not start cargo")?;
+        if !output.status.success() {
+            bail!(
+                "`cargo {}` failed in {} ({})",
+                args.join(" "),
+                dir.display(),
+                output.status
+            );
+        }
+        Ok(output)
+    };
+    cargo(&["test", "--quiet"])?;
+    let built = cargo(&["build-plugin"])?;
+    let component = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    let expected = root
+        .join(WASM_TARGET_DIR)
+        .join("plugin")
+        .join(format!("{STANDALONE_CHECK}.wasm"));
+    if component != expected {
+        bail!(
+            "`cargo build-plugin` printed {}, not {}",
+            component.display(),
+            expected.display()
+        );
+    }
+    let output = translate_to_golden(cli, &component, &dir.join("fixtures/sample.csv"))?;
+    let lines: Vec<&str> = output.lines().collect();
+    let records_in_order = lines.len() == 2
+        && lines[0].starts_with("{\"draft\":")
+        && lines[0].contains("\"source_ref\":\"S-1\"")
+        && lines[1].contains("\"source_ref\":\"S-2\"");
+    if !records_in_order {
+        bail!("`interlock plugin run` on the standalone plugin's sample gave:\n{output}");
+    }
+    println!(
+        "ok   a plugin project outside the repository builds, tests and runs ({})",
+        component.display()
+    );
+    Ok(())
+}
+
+/// The name of the plugin `test_standalone` makes.
+const STANDALONE_CHECK: &str = "standalone-check";
+
+const STANDALONE_CARGO_TOML: &str = r#"[package]
+name = "{name}"
+description = "interlock adapter for ... (describe the agency system and export)"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+# cdylib: the wasm module `cargo build-plugin` wraps; rlib: the native tests.
+crate-type = ["cdylib", "rlib"]
+
+# `cargo build-plugin` (.cargo/config.toml) runs this: it compiles the plugin for
+# wasm32-unknown-unknown and writes the component to target/plugin/{name}.wasm.
+[[bin]]
+name = "build-plugin"
+required-features = ["build-plugin"]
+
+[features]
+build-plugin = ["interlock-pdk/component"]
+
+[dependencies]
+# The PDK from its repository ({repository}); to work against a local checkout
+# instead, point at its crates/interlock-pdk:
+# interlock-pdk = { path = "../interlock/crates/interlock-pdk" }
+{pdk_dependency}
+
+# A project of its own, not part of a workspace around it.
+[workspace]
+"#;
+
+const STANDALONE_CARGO_CONFIG: &str = r#"[alias]
+# Compiles the plugin for wasm and wraps it into the component interlock installs:
+# target/plugin/NAME.wasm (the path is printed).
+build-plugin = "run --quiet --features build-plugin --bin build-plugin --"
+"#;
+
+const STANDALONE_BUILD_PLUGIN: &str = r#"//! `cargo build-plugin`: compiles this plugin for wasm32-unknown-unknown and wraps it into
+//! the component interlock installs, target/plugin/NAME.wasm, refusing any import but `log`.
+
+fn main() -> std::process::ExitCode {
+    interlock_pdk::component::build_plugin(env!("CARGO_MANIFEST_DIR"), env!("CARGO_PKG_NAME"))
+}
+"#;
+
+const STANDALONE_README: &str = r#"# {name}
+
+An interlock adapter: it turns an agency system's export into interlock records. Made by
+`cargo xtask plugin new --path`; the PDK's README (crates/interlock-pdk/README.md in
+{repository}) explains the API, the record model and the rules.
+
+```sh
+rustup target add wasm32-unknown-unknown          # once
+cargo test                                        # the sample against its golden file, in any chunks
+cargo build-plugin                                # target/plugin/{name}.wasm
+interlock plugin run target/plugin/{name}.wasm fixtures/sample.csv    # records and diagnostics; writes nothing
+interlock plugin install target/plugin/{name}.wasm
+interlock import --plugin {name} my-export.csv
+```
+
+- `src/lib.rs`: the parser; replace the sample's with your format's.
+- `fixtures/`: sample inputs; `INPUT.expected.txt` beside each is its golden output
+  (`interlock_pdk::testing::check_fixture`). After a change, `UPDATE_GOLDEN=1 cargo test`
+  rewrites them: read the diff before committing it.
+- The PDK comes from git (Cargo.toml); for a local checkout, use the commented `path` line
+  there instead.
+- A rebuilt plugin under the same version: `interlock plugin install --replace`.
 "#;

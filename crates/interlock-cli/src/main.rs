@@ -9,7 +9,7 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -17,13 +17,23 @@ Exit codes:
   1  input refused: the file has problems, listed as file:line: field: message;
      or a withholding without a reason or naming a field the record lacks;
      nothing was written
-  2  usage error (bad arguments)
-  3  not found: no store, record, withholding, plugin, control list version,
-     agency or deadline by that name; `report explain`: no such figure
+  2  usage error: an unknown command or option, or a bad option value (a date,
+     a country code, a kind, a rule, an option a plugin does not declare)
+  3  not found: an input file named on the command line is not there (every
+     command that reads files); no store, record, withholding, plugin, control
+     list version, agency or deadline by that name; `report explain`: no such
+     figure
   4  integrity failure: `audit verify` found the store altered outside interlock
   5  any other failure (store locked or unreadable, store written by an older
      interlock: run `interlock migrate --backup FILE`; I/O error, plugin failure)
   6  `interlock check --fail-on S`: an open or confirmed finding of severity S or higher
+
+JSON output (--json): always JSON Lines, one JSON object per line on stdout.
+  A list (query, audit log, finding list, check, trace, agency list, withhold
+  list, control-list versions, show --history, agency show --history, plugin run,
+  import: one summary per file) prints one object per item; a command about one
+  thing (show, stats, audit verify, settings show, ...) prints one line.
+  `interlock COMMAND --help` describes each command's objects.
 
 Environment:
   INTERLOCK_STORE  store file used when --store is not given (default ./interlock.redb)
@@ -32,8 +42,30 @@ Environment:
 
 /// Keep one trustworthy record of conventional-arms transfers across customs, licensing
 /// and police, and the national control list, as the Arms Trade Treaty asks.
+/// `interlock --version`: the release and the plugin interfaces this interlock runs.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // A host that implements 1.N runs plugins built for every 1.x up to N.
+        let interfaces: Vec<String> = interlock_host::SUPPORTED_INTERFACES
+            .iter()
+            .flat_map(|v| (0..=v.minor).map(move |minor| format!("{}.{minor}", v.major)))
+            .collect();
+        format!(
+            "{}\nplugin interfaces: interlock:adapter {}",
+            env!("CARGO_PKG_VERSION"),
+            interfaces.join(", ")
+        )
+    });
+    TEXT.as_str()
+}
+
 #[derive(Parser)]
-#[command(name = "interlock", version, after_long_help = EXIT_CODES)]
+#[command(
+    name = "interlock",
+    version,
+    long_version = long_version(),
+    after_long_help = EXIT_CODES
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -57,7 +89,7 @@ struct GlobalArgs {
     /// More log output (repeat for more); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Only errors.
+    /// Only errors: no warnings, no progress bars.
     #[arg(short, long, global = true)]
     quiet: bool,
 }
@@ -128,6 +160,14 @@ enum Command {
     /// Reporting obligations, their due dates, who is responsible and whether the data is
     /// ready.
     Calendar(commands::registry::CalendarArgs),
+    /// Print a shell completion script to stdout, e.g.
+    /// `interlock completions bash > /etc/bash_completion.d/interlock` or
+    /// `interlock completions zsh > ~/.zfunc/_interlock`.
+    Completions(commands::shell::CompletionsArgs),
+    /// Print the manual page (roff) to stdout, e.g. `interlock man | man -l -`; with
+    /// --out DIR, write one page per command into DIR (interlock.1,
+    /// interlock-import.1, ...).
+    Man(commands::shell::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -140,7 +180,8 @@ enum EmbargoCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.global);
-    let context = commands::Context::new(&cli.global.store, cli.global.actor.clone());
+    let mut context = commands::Context::new(&cli.global.store, cli.global.actor.clone());
+    context.quiet = cli.global.quiet;
     let result = match cli.command {
         Command::Init => commands::init(&context),
         Command::ControlList(command) => commands::control_list::run(&context, command),
@@ -162,6 +203,8 @@ fn main() -> ExitCode {
         Command::Roles(args) => commands::registry::roles(&context, args),
         Command::Handbook(args) => commands::registry::handbook(&context, args),
         Command::Calendar(args) => commands::registry::calendar(&context, args),
+        Command::Completions(args) => commands::shell::completions(Cli::command(), args),
+        Command::Man(args) => commands::shell::man(Cli::command(), args),
         Command::Embargo(EmbargoCommand::Import(args)) => commands::import::import_records_of(
             &context,
             args,
@@ -189,4 +232,48 @@ fn init_logging(global: &GlobalArgs) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument and subcommand the record manager can type, by its path
+    /// (`interlock control-list import <file>`), that `--help` leaves unexplained.
+    fn without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            // clap's own --help and --version explain themselves.
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(sub_path.clone());
+            }
+            without_help(sub, &sub_path, missing);
+        }
+    }
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_argument_and_subcommand_has_help() {
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        without_help(&command, "interlock", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n  {}",
+            missing.join("\n  ")
+        );
+    }
 }

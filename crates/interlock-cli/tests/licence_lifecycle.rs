@@ -41,8 +41,7 @@ fn history(workspace: &Workspace, reference: &str) -> Vec<serde_json::Value> {
         reference,
     )
     .to_hex();
-    let json: serde_json::Value =
-        serde_json::from_str(&workspace.ok(&["show", &id, "--history", "--json"])).expect("json");
+    let json = workspace.json_lines(&["show", &id, "--history", "--json"]);
     json.as_array().cloned().unwrap_or_default()
 }
 

@@ -74,7 +74,7 @@ fn migrate_with_a_backup() {
 
     let verify = workspace.json(&["audit", "verify", "--json"]);
     assert_eq!(verify["intact"], true, "{verify}");
-    let log = workspace.json(&["audit", "log", "--json"]);
+    let log = workspace.json_lines(&["audit", "log", "--json"]);
     let last = log.as_array().and_then(|l| l.last()).expect("entries");
     assert_eq!(last["action"], "store-migrated");
     assert_eq!(last["details"]["from"], 1);
@@ -87,7 +87,7 @@ fn migrate_with_a_backup() {
         "test.redb is already at store schema 2; nothing to do\n"
     );
     assert!(!workspace.dir.path().join("again.redb").exists());
-    let log_again = workspace.json(&["audit", "log", "--json"]);
+    let log_again = workspace.json_lines(&["audit", "log", "--json"]);
     assert_eq!(log_again, log);
 }
 
@@ -199,7 +199,7 @@ fn withhold_show_list_and_release() {
         lines[1].contains("commercially sensitive  fields lines, parties.name  tester"),
         "{list}"
     );
-    let listed = workspace.json(&["withhold", "list", "--json"]);
+    let listed = workspace.json_lines(&["withhold", "list", "--json"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert_eq!(listed[0]["record"], id.as_str());
     assert_eq!(
@@ -216,11 +216,11 @@ fn withhold_show_list_and_release() {
     );
     assert!(!workspace.ok(&["show", &id]).contains("withheld "));
     assert_eq!(
-        workspace.json(&["withhold", "list", "--json"]),
+        workspace.json_lines(&["withhold", "list", "--json"]),
         serde_json::json!([])
     );
 
-    let log = workspace.json(&["audit", "log", "--json"]);
+    let log = workspace.json_lines(&["audit", "log", "--json"]);
     let actions: Vec<&str> = log
         .as_array()
         .expect("entries")
@@ -300,7 +300,7 @@ fn withhold_errors_have_their_exit_codes() {
     let stderr = workspace.fails(&["withhold", "release", &id, "--reason", "x"], 3);
     assert_eq!(stderr, format!("error: record {id} is not withheld\n"));
     // Nothing of this was written.
-    let log = workspace.json(&["audit", "log", "--json"]);
+    let log = workspace.json_lines(&["audit", "log", "--json"]);
     assert_eq!(
         log.as_array().and_then(|l| l.last()).expect("entry")["action"],
         "store-migrated"

@@ -5,7 +5,8 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::{Workspace, plugin_component};
+use interlock_test_support::rebuilt;
+use support::{Workspace, file_names, plugin_component};
 
 fn root() -> PathBuf {
     support::project_root()
@@ -98,7 +99,7 @@ fn install_and_import_through_a_plugin() {
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
     assert_eq!(records.len(), 2);
-    let wasm = std::fs::read(w.dir.path().join("customs-csv.wasm")).expect("wasm");
+    let wasm = std::fs::read(w.path("customs-csv.wasm")).expect("wasm");
     let adapter = &records[0]["provenance"]["adapter"];
     assert_eq!(adapter["type"], "plugin");
     assert_eq!(adapter["name"], "customs-csv");
@@ -115,11 +116,11 @@ fn install_and_import_through_a_plugin() {
 fn a_bad_file_is_refused_with_every_problem_and_nothing_written() {
     let w = workspace();
     w.ok(&["plugin", "install", "customs-csv.wasm"]);
-    let good = std::fs::read_to_string(w.dir.path().join("declarations.csv")).expect("read");
+    let good = std::fs::read_to_string(w.path("declarations.csv")).expect("read");
     let bad = good
         .replace("2026-08-03,NO", "2026-08-03,XX")
         .replace(",10,NAR,", ",ten,NAR,");
-    std::fs::write(w.dir.path().join("bad.csv"), bad).expect("write");
+    w.write("bad.csv", &bad);
     let stderr = w.fails(&["import", "--plugin", "customs-csv", "bad.csv"], 1);
     assert_eq!(
         stderr,
@@ -138,18 +139,14 @@ fn plugin_errors_name_what_is_wrong() {
         stderr,
         "error: no plugin named nope is installed (see `interlock plugin list`)\n"
     );
-    std::fs::write(w.dir.path().join("junk.wasm"), b"not wasm at all").expect("write");
+    w.write("junk.wasm", "not wasm at all");
     let stderr = w.fails(&["plugin", "install", "junk.wasm"], 1);
     assert!(
         stderr.starts_with("error: plugin junk.wasm: not a valid wasm component"),
         "{stderr}"
     );
     w.ok(&["plugin", "install", "customs-csv.wasm"]);
-    std::fs::write(
-        w.dir.path().join("other.txt"),
-        "this is not a customs export\n",
-    )
-    .expect("write");
+    w.write("other.txt", "this is not a customs export\n");
     let stderr = w.fails(&["import", "--plugin", "customs-csv", "other.txt"], 5);
     assert!(
         stderr.contains("not a format this plugin reads: line 1: expected the header"),
@@ -162,6 +159,133 @@ fn plugin_errors_name_what_is_wrong() {
     assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
 }
 
+/// `plugin install --replace`: a plugin rebuilt under the same version takes the place of
+/// the installed binary, audited with both hashes. The old binary stays in the store,
+/// found from the provenance of the records imported with it; the same file imported
+/// through the rebuild is a new batch (the idempotence key holds the binary's hash), which
+/// finds the records unchanged, so they keep their first provenance.
+#[test]
+fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
+    let w = workspace();
+    w.ok(&["plugin", "install", "customs-csv.wasm"]);
+    w.ok(&["import", "--plugin", "customs-csv", "declarations.csv"]);
+    let first_build = std::fs::read(w.path("customs-csv.wasm")).expect("wasm");
+    let rebuild = rebuilt(&first_build, "rebuild", b"a fix");
+    std::fs::write(w.path("rebuilt.wasm"), &rebuild).expect("write");
+    let old = interlock_core::model::sha256_hex(&first_build);
+    let new = interlock_core::model::sha256_hex(&rebuild);
+
+    // Without --replace: refused, naming both hashes and the way forward; nothing changes.
+    let refused = w.fails(&["plugin", "install", "rebuilt.wasm"], 1);
+    assert_eq!(
+        refused,
+        format!(
+            "error: plugin customs-csv: version 2.0.1 is already installed with different \
+             bytes (sha256 {old} vs {new}); a changed plugin must carry a new version number, \
+             or, for a plugin rebuilt during development, install it with --replace (the old \
+             bytes are kept for the records imported with them)\n"
+        )
+    );
+    let audit_entries = || {
+        w.json_lines(&["audit", "log", "--json"])
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let entries_before = audit_entries();
+
+    assert_eq!(
+        w.ok(&["plugin", "install", "--replace", "rebuilt.wasm"]),
+        format!(
+            "replaced plugin customs-csv@2.0.1: sha256:{new} is installed in place of \
+             sha256:{old}, which stays in the store\n"
+        )
+    );
+    let log = w.json_lines(&["audit", "log", "--json"]);
+    let entries = log.as_array().expect("entries");
+    assert_eq!(entries.len(), entries_before + 1);
+    let entry = entries.last().expect("the replacement");
+    assert_eq!(entry["action"], "plugin-install");
+    assert_eq!(entry["subject"], "customs-csv@2.0.1");
+    assert_eq!(entry["details"]["wasm_sha256"], new.as_str());
+    assert_eq!(entry["details"]["previous_wasm_sha256"], old.as_str());
+    assert_eq!(entry["details"]["replaced"], true);
+    assert!(w.ok(&["audit", "verify"]).starts_with("audit log intact"));
+
+    // The installed plugin is the rebuild; the first build is listed as an earlier binary.
+    let inspected = w.ok(&["plugin", "inspect", "customs-csv"]);
+    assert!(
+        inspected.contains(&format!("\nwasm        sha256:{new} (")),
+        "{inspected}"
+    );
+    assert!(
+        inspected.contains(&format!(
+            "\nearlier     sha256:{old} (2.0.1, installed 2026-11-28T12:00:00Z by tester; kept in the store)\n"
+        )),
+        "{inspected}"
+    );
+
+    // The same file through the rebuild: a new batch, every record unchanged.
+    assert_eq!(
+        w.ok(&["import", "--plugin", "customs-csv", "declarations.csv"]),
+        "declarations.csv: imported 4 records as batch 2 (0 new, 0 revised, 4 unchanged)\n"
+    );
+    assert!(
+        w.ok(&["import", "--plugin", "customs-csv", "declarations.csv"])
+            .starts_with("declarations.csv: already imported as batch 2")
+    );
+
+    // A record's provenance still names the first build and batch 1 ...
+    let record: serde_json::Value =
+        serde_json::from_str(w.ok(&["query", "--json"]).lines().next().expect("a record"))
+            .expect("json");
+    let id = record["id"].as_str().expect("id");
+    let shown = w.ok(&["show", id, "--history"]);
+    assert!(
+        shown.contains(&format!(
+            "adapter      plugin customs-csv@2.0.1 (wasm sha256:{old})\nbatch        1\n"
+        )),
+        "{shown}"
+    );
+    // ... and that hash resolves to the stored first build, no longer installed.
+    let old_binary = w.ok(&["plugin", "inspect", &format!("sha256:{}", &old[..12])]);
+    assert!(
+        old_binary.starts_with("name        customs-csv\nversion     2.0.1\n"),
+        "{old_binary}"
+    );
+    for line in [
+        format!("wasm        sha256:{old} ({} bytes)", first_build.len()),
+        "installed   2026-11-28T12:00:00Z by tester as customs-csv@2.0.1 (audit entry".to_owned(),
+        format!("status      not installed: customs-csv@2.0.1 is now sha256:{new}"),
+    ] {
+        assert!(old_binary.contains(&line), "{line} in {old_binary}");
+    }
+    let json = w.json(&["plugin", "inspect", &format!("sha256:{new}"), "--json"]);
+    assert_eq!(json["status"], "installed");
+    assert_eq!(json["plugin"]["wasm_sha256"], new.as_str());
+    let stderr = w.fails(&["plugin", "inspect", "sha256:"], 2);
+    assert_eq!(
+        stderr,
+        "error: give the SHA-256 of a plugin binary, or its start, after `sha256:`\n"
+    );
+    let stderr = w.fails(&["plugin", "inspect", "sha256:0000"], 3);
+    assert_eq!(
+        stderr,
+        "error: no plugin binary with sha256 0000… in the store\n"
+    );
+
+    // The compile cache is keyed by the wasm's hash: each binary has its own artifact, so
+    // the rebuild never runs the first build's compiled code.
+    let cache = file_names(&w.path("test.redb.plugin-cache"));
+    for hash in [&old, &new] {
+        assert!(
+            cache
+                .iter()
+                .any(|name| name.starts_with(hash.as_str()) && name.ends_with(".cwasm")),
+            "no artifact for {hash}: {cache:?}"
+        );
+    }
+}
+
 /// The SIPRI register plugin's records pass the host's validation and land in the store as
 /// reported transfers, with former States' codes and ATT categories indexed; a file with
 /// bad rows is refused naming line and column.
@@ -169,21 +293,12 @@ fn plugin_errors_name_what_is_wrong() {
 fn sipri_register_rows_import_as_reported_transfers() {
     let w = workspace();
     let fixtures = root().join("plugins/register-sipri-csv/fixtures");
-    std::fs::copy(
-        plugin_component("register-sipri-csv"),
-        w.dir.path().join("register-sipri-csv.wasm"),
-    )
-    .expect("copy");
-    std::fs::copy(
-        fixtures.join("register-sample.csv"),
-        w.dir.path().join("register.csv"),
-    )
-    .expect("copy");
-    std::fs::copy(
-        fixtures.join("rejected/bad-rows.csv"),
-        w.dir.path().join("bad-rows.csv"),
-    )
-    .expect("copy");
+    w.copy(
+        &plugin_component("register-sipri-csv"),
+        "register-sipri-csv.wasm",
+    );
+    w.copy(&fixtures.join("register-sample.csv"), "register.csv");
+    w.copy(&fixtures.join("rejected/bad-rows.csv"), "bad-rows.csv");
     assert_eq!(
         w.ok(&["plugin", "install", "register-sipri-csv.wasm"]),
         "installed plugin register-sipri-csv@1.0.1 (other agency, interface 1.1.0)\n"
@@ -309,19 +424,8 @@ fn plugin_run_translates_a_file_without_a_store() {
     assert!(stderr.starts_with("error: missing.wasm: "), "{stderr}");
 
     // Nothing was written: no store, no plugin cache, only the files put there.
-    let mut files: Vec<String> = std::fs::read_dir(w.dir.path())
-        .expect("list")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    files.sort();
     assert_eq!(
-        files,
+        file_names(w.dir.path()),
         [
             "bad.csv",
             "customs-csv.wasm",

@@ -104,7 +104,7 @@ fn settings_are_shown_set_and_audited() {
         changed,
         "settings changed:\n  reports may be public: no -> yes\n"
     );
-    let log = workspace.json(&["audit", "log", "--json"]);
+    let log = workspace.json_lines(&["audit", "log", "--json"]);
     let last = log.as_array().and_then(|l| l.last()).expect("entries");
     assert_eq!(last["action"], "settings-changed");
     assert_eq!(
@@ -133,7 +133,7 @@ fn bad_settings_are_refused_and_nothing_is_written() {
             "--public",
             "yes",
         ],
-        1,
+        2,
     );
     assert_eq!(
         stderr,
@@ -262,7 +262,7 @@ fn agencies_are_versioned_and_their_history_is_shown() {
         "registry-agency-history.txt",
         &workspace.ok(&["agency", "show", "customs", "--history"]),
     );
-    let history = workspace.json(&["agency", "show", "customs", "--history", "--json"]);
+    let history = workspace.json_lines(&["agency", "show", "customs", "--history", "--json"]);
     let versions: Vec<u64> = history
         .as_array()
         .expect("versions")
@@ -344,7 +344,7 @@ fn bad_agency_files_are_refused_with_their_lines_and_nothing_is_written() {
     assert!(stderr.contains("missing.toml"), "{stderr}");
     assert_eq!(audit_entries(&workspace), entries, "nothing written");
     assert_eq!(
-        workspace.json(&["agency", "list", "--json"]),
+        workspace.json_lines(&["agency", "list", "--json"]),
         serde_json::json!([])
     );
 
@@ -523,7 +523,7 @@ fn a_store_migrated_from_the_previous_release_takes_a_registry() {
     workspace.ok(&["migrate", "--backup", "before.redb"]);
     assert!(workspace.ok(&["settings", "show"]).contains("(not set)"));
     assert_eq!(
-        workspace.json(&["agency", "list", "--json"]),
+        workspace.json_lines(&["agency", "list", "--json"]),
         serde_json::json!([])
     );
     set_demo_settings(&workspace);

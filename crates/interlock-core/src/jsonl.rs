@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Adapter, Draft, RecordKind};
 use crate::store::{
-    BeginImport, ImportError, ImportOutcome, Incoming, SourceFile, Store, StoreError,
+    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store, StoreError,
 };
 
 /// Lines handed to the store at a time: large enough to amortise opening tables.
@@ -104,6 +104,18 @@ pub fn import_json_lines_of(
     actor: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, JsonLinesError> {
+    import_json_lines_with(store, path, only, actor, ImportMode::default(), progress)
+}
+
+/// [`import_json_lines_of`] with quarantine or an observer (see [`ImportMode`]).
+pub fn import_json_lines_with<'s>(
+    store: &'s Store,
+    path: &Path,
+    only: Option<RecordKind>,
+    actor: &str,
+    mode: ImportMode<'s>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportOutcome, JsonLinesError> {
     let io_error = |source| JsonLinesError::Io {
         path: path.to_owned(),
         source,
@@ -112,7 +124,7 @@ pub fn import_json_lines_of(
         name: path.display().to_string(),
         sha256: sha256_file(path).map_err(io_error)?,
     };
-    let mut import = match store.begin_import(source, Adapter::JsonLines, actor)? {
+    let mut import = match store.begin_import_with(source, Adapter::JsonLines, actor, mode)? {
         BeginImport::AlreadyImported(batch) => return Ok(ImportOutcome::AlreadyImported(batch)),
         BeginImport::Ready(import) => import,
     };

@@ -40,13 +40,13 @@ pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
             Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
                     let import = import.map_err(|e| format!("bad import section: {e}"))?;
-                    surface.imports.push(import.name.full_name().into_owned());
+                    surface.imports.push(full_name(&import.name));
                 }
             }
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
                     let export = export.map_err(|e| format!("bad export section: {e}"))?;
-                    surface.exports.push(export.name.full_name().into_owned());
+                    surface.exports.push(full_name(&export.name));
                 }
             }
             Payload::CustomSection(reader) if reader.name() == VERSION_SECTION => {
@@ -56,6 +56,16 @@ pub fn surface(wasm: &[u8]) -> Result<Surface, String> {
         }
     }
     Ok(surface)
+}
+
+/// An import's or export's name with the version suffix a component may give apart from it
+/// (`a:b/c@1.1` and `.0`), as later wasmparser's `full_name` joins them. The suffix belongs
+/// to the `implements` interface when there is one, and only a versioned name takes it.
+fn full_name(name: &wasmparser::ComponentExternName<'_>) -> String {
+    match (name.implements, name.version_suffix) {
+        (None, Some(suffix)) if name.name.contains('@') => format!("{}{suffix}", name.name),
+        _ => name.name.to_owned(),
+    }
 }
 
 /// The interface version a component exports, checked against what this host supports.
@@ -114,4 +124,37 @@ pub fn check(surface: &Surface) -> Result<semver::Version, String> {
         }
     }
     Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name<'a>(
+        name: &'a str,
+        implements: Option<&'a str>,
+        version_suffix: Option<&'a str>,
+    ) -> wasmparser::ComponentExternName<'a> {
+        wasmparser::ComponentExternName {
+            name,
+            implements,
+            version_suffix,
+            external_id: None,
+        }
+    }
+
+    #[test]
+    fn a_version_suffix_completes_a_versioned_name_only() {
+        let split = name("interlock:adapter/translator@1.1", None, Some(".0"));
+        assert_eq!(full_name(&split), "interlock:adapter/translator@1.1.0");
+        assert_eq!(full_name(&name("log", None, None)), "log");
+        assert_eq!(full_name(&name("log", None, Some(".0"))), "log");
+        // With `implements`, the suffix is the implemented interface's.
+        let implementing = name(
+            "translator",
+            Some("interlock:adapter/translator@1"),
+            Some(".1"),
+        );
+        assert_eq!(full_name(&implementing), "translator");
+    }
 }

@@ -36,7 +36,7 @@ use std::time::Duration;
 use interlock_core::Diagnostic;
 use interlock_core::model::{Adapter, sha256_hex};
 use interlock_core::store::{
-    BeginImport, ImportError, ImportOutcome, Incoming, SourceFile, Store, StoreError,
+    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store, StoreError,
 };
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
@@ -801,7 +801,22 @@ impl Run<'_> {
             return Err(over("records", self.limits.max_records));
         }
         if self.stats.diagnostics > self.limits.max_diagnostics {
-            return Err(over("diagnostics", self.limits.max_diagnostics));
+            // Counted and said, never a silent cut: the import stops, writing nothing, and
+            // the diagnostics of the chunks before this one have been reported.
+            return Err(HostError::Stopped {
+                plugin: self.plugin.label.clone(),
+                file: self.file.to_owned(),
+                line: None,
+                reason: format!(
+                    "produced {} diagnostics {}, more than the {} a file may produce (the \
+                     plugin's `max_diagnostics` limit): the {} diagnostics before this chunk \
+                     are reported, this chunk's {diagnostics} and the rest of the file are not",
+                    self.stats.diagnostics,
+                    self.position,
+                    self.limits.max_diagnostics,
+                    self.stats.diagnostics - diagnostics as u64,
+                ),
+            });
         }
         let (records, diagnostics) = translation.convert();
         sink(records, diagnostics)
@@ -909,6 +924,36 @@ pub fn import_file(
     limits: &Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, HostError> {
+    import_file_with(
+        host,
+        store,
+        plugin,
+        name,
+        version,
+        options,
+        path,
+        actor,
+        limits,
+        ImportMode::default(),
+        progress,
+    )
+}
+
+/// [`import_file`] with quarantine or an observer of the diagnostics (see [`ImportMode`]).
+#[allow(clippy::too_many_arguments)]
+pub fn import_file_with<'s>(
+    host: &PluginHost,
+    store: &'s Store,
+    plugin: &LoadedPlugin,
+    name: &str,
+    version: &str,
+    options: &BTreeMap<String, String>,
+    path: &Path,
+    actor: &str,
+    limits: &Limits,
+    mode: ImportMode<'s>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportOutcome, HostError> {
     let io = |source| HostError::Io {
         path: path.to_owned(),
         source,
@@ -930,7 +975,7 @@ pub fn import_file(
         .iter()
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    let mut import = match store.begin_import(source, adapter, actor)? {
+    let mut import = match store.begin_import_with(source, adapter, actor, mode)? {
         BeginImport::AlreadyImported(batch) => return Ok(ImportOutcome::AlreadyImported(batch)),
         BeginImport::Ready(import) => import,
     };

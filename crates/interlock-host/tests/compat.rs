@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use interlock_core::model::{Body, RecordKind};
 use interlock_core::store::{ImportOutcome, Store};
 use interlock_host::{HostError, Limits, PluginHost, import_file};
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use interlock_test_support::project_root;
 
 fn old_customs_csv() -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.0/customs-csv.wasm");
@@ -19,7 +16,7 @@ fn old_customs_csv() -> Vec<u8> {
 }
 
 fn fixture() -> PathBuf {
-    workspace_root().join("plugins/customs-csv/fixtures/declarations-2026.csv")
+    project_root().join("plugins/customs-csv/fixtures/declarations-2026.csv")
 }
 
 #[test]

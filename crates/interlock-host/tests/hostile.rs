@@ -1,57 +1,24 @@
 //! Hostile plugins: each kind of misbehaviour is stopped with a clear error, the store is
 //! left unchanged and the host (this process) carries on.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use interlock_core::store::{ImportError, ImportOutcome, Store};
 use interlock_host::{HostError, Limits, LoadedPlugin, PluginHost, import_file};
+use interlock_test_support::{build_components, file_names, project_root, rebuilt};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds tests/plugins/hostile and the police reference plugin to components, once per
-/// test run, in one cargo invocation. A separate target directory keeps this nested cargo
-/// off the lock the outer `cargo test` holds; it is the one the CLI tests and xtask build
-/// plugins in (the gate compiles the hostile plugin there too), so the wasm dependencies
-/// are compiled once for all, and cargo still rebuilds whatever changed.
+/// tests/plugins/hostile and the police reference plugin as components (their bytes),
+/// built once per test run in one cargo invocation.
 fn components() -> &'static (Vec<u8>, Vec<u8>) {
     static COMPONENTS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     COMPONENTS.get_or_init(|| {
-        let root = workspace_root();
-        let target = root.join("target/plugin-build");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "hostile-plugin",
-                "-p",
-                "police-firearms-csv",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the test plugins failed");
-        let wrap = |crate_name: &str| {
-            let module = std::fs::read(
-                target.join(format!("wasm32-unknown-unknown/release/{crate_name}.wasm")),
-            )
-            .expect("core module");
-            wit_component::ComponentEncoder::default()
-                .module(&module)
-                .and_then(|encoder| encoder.validate(true).encode())
-                .expect("component")
+        let paths = build_components(&["hostile-plugin", "police-firearms-csv"]);
+        let read = |path: &PathBuf| {
+            std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
-        (wrap("hostile_plugin"), wrap("police_firearms_csv"))
+        (read(&paths[0]), read(&paths[1]))
     })
 }
 
@@ -89,20 +56,30 @@ fn setup() -> Setup {
 }
 
 impl Setup {
+    /// Writes `input` to a file named after its first word and imports it.
     fn import(&self, input: &str, limits: &Limits) -> Result<ImportOutcome, HostError> {
         let file = self.dir.join(format!(
             "{}.txt",
             input.split_whitespace().next().unwrap_or("input")
         ));
         std::fs::write(&file, input).expect("write input");
+        self.import_with_options(&file, &BTreeMap::new(), limits)
+    }
+
+    fn import_with_options(
+        &self,
+        file: &Path,
+        options: &BTreeMap<String, String>,
+        limits: &Limits,
+    ) -> Result<ImportOutcome, HostError> {
         import_file(
             &self.host,
             &self.store,
             &self.plugin,
             "hostile",
             "1.0.0",
-            &Default::default(),
-            &file,
+            options,
+            file,
             "tester",
             limits,
             &mut |_| {},
@@ -378,11 +355,7 @@ fn compiled_plugins_are_cached_and_reused() {
         }]
     );
     // One artifact and its checksum.
-    let mut names: Vec<String> = std::fs::read_dir(cache.path())
-        .expect("cache")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = file_names(cache.path());
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(
         names[0].ends_with(".cwasm") && names[1].ends_with(".sha256"),
@@ -397,6 +370,43 @@ fn compiled_plugins_are_cached_and_reused() {
             .expect("inspect"),
         first
     );
+}
+
+/// A plugin rebuilt under the same version (`plugin install --replace`) is other bytes, so
+/// another cache entry: the cache is keyed by the wasm's SHA-256, and a host never runs
+/// the artifact of the binary it replaced.
+#[test]
+fn a_rebuilt_plugin_under_the_same_version_gets_its_own_cache_entry() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = PluginHost::new(Some(cache.path().to_owned())).expect("host");
+    let original = host
+        .inspect(hostile_component(), "hostile")
+        .expect("inspect");
+    let rebuilt_bytes = rebuilt(hostile_component(), "rebuild", b"2");
+    let rebuilt_info = host.inspect(&rebuilt_bytes, "hostile").expect("inspect");
+    assert_eq!(
+        (&rebuilt_info.name, &rebuilt_info.version),
+        (&original.name, &original.version)
+    );
+    assert_eq!(
+        rebuilt_info.wasm_sha256,
+        interlock_core::model::sha256_hex(&rebuilt_bytes)
+    );
+    assert_ne!(rebuilt_info.wasm_sha256, original.wasm_sha256);
+    let artifacts: Vec<String> = file_names(cache.path())
+        .into_iter()
+        .filter(|name| name.ends_with(".cwasm"))
+        .collect();
+    assert_eq!(artifacts.len(), 2, "{artifacts:?}");
+    for info in [&original, &rebuilt_info] {
+        assert!(
+            artifacts
+                .iter()
+                .any(|name| name.starts_with(&info.wasm_sha256)),
+            "no artifact for {}: {artifacts:?}",
+            info.wasm_sha256
+        );
+    }
 }
 
 #[test]
@@ -484,7 +494,7 @@ fn the_police_register_streams_the_same_records_whatever_the_chunk_size() {
     let plugin = host
         .load(police_component(), "police-firearms-csv")
         .expect("loads");
-    let fixture = workspace_root().join("plugins/police-firearms-csv/fixtures/register-2026.csv");
+    let fixture = project_root().join("plugins/police-firearms-csv/fixtures/register-2026.csv");
     let (whole, stats) = translate_lines(&host, &plugin, &fixture, &Limits::default());
     assert_eq!(
         whole,
@@ -559,19 +569,9 @@ fn options_are_provenance_and_another_set_is_another_import() {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        import_file(
-            &setup.host,
-            &setup.store,
-            &setup.plugin,
-            "hostile",
-            "1.0.0",
-            &options,
-            &file,
-            "tester",
-            &Limits::default(),
-            &mut |_| {},
-        )
-        .expect("imports")
+        setup
+            .import_with_options(&file, &options, &Limits::default())
+            .expect("imports")
     };
     assert!(matches!(import(&[]), ImportOutcome::Imported(_)));
     let ImportOutcome::Imported(summary) = import(&[("mode", "fine")]) else {

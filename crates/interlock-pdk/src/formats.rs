@@ -265,13 +265,15 @@ impl CsvReader {
             self.record_line = None;
             self.output_len = 0;
             self.ends_len = 0;
-            out.push(Err(diagnostic(
+            // The rest of the file is in one field: a problem with the file, not one row, so
+            // it has no line and even `--quarantine` refuses the file.
+            out.push(Err(crate::whole_file(diagnostic(
                 Severity::Error,
                 start,
                 "",
                 "unclosed-quote",
                 "a quoted field opened in this record is not closed before the end of the file, so the rest of the file was read into it",
-            )));
+            ))));
         }
         out
     }
@@ -573,20 +575,20 @@ mod tests {
     }
 
     #[test]
-    fn an_unclosed_quote_names_the_line_its_record_starts_on() {
+    fn an_unclosed_quote_refuses_the_file_naming_the_line_its_record_starts_on() {
         let bytes = b"h1,h2\nok,1\nbad,\"open\nstill open\nto the end\n";
         assert_eq!(
             read(CsvReader::new, bytes),
             [
                 "1: h1|h2",
                 "2: ok|1",
-                "3: unclosed-quote: a quoted field opened in this record is not closed before the end of the file, so the rest of the file was read into it",
+                "0: unclosed-quote: line 3: a quoted field opened in this record is not closed before the end of the file, so the rest of the file was read into it",
             ]
         );
         assert_eq!(
             read(CsvReader::new, b"a,\"b"),
             [
-                "1: unclosed-quote: a quoted field opened in this record is not closed before the end of the file, so the rest of the file was read into it"
+                "0: unclosed-quote: line 1: a quoted field opened in this record is not closed before the end of the file, so the rest of the file was read into it"
             ]
         );
     }

@@ -36,15 +36,23 @@
 // The generated bindings name this crate by its path, from inside and outside alike.
 extern crate self as interlock_pdk;
 
+pub mod chief;
+#[cfg(feature = "component")]
+pub mod component;
 pub mod formats;
 pub mod records;
+pub mod reference;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+pub mod values;
 
-/// Bindings generated from `wit/v1.1`. Plugins normally use the re-exports in
-/// [`prelude`] instead.
+/// Bindings generated from `wit/v1.1`: the PDK's own copy of the interface, so that it
+/// builds from a registry or a git dependency (a test keeps it identical to the
+/// repository's `wit/`). Plugins normally use the re-exports in [`prelude`] instead.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v1.1",
+        path: "wit/v1.1",
         world: "adapter",
         pub_export_macro: true,
         export_macro_name: "__export_adapter",
@@ -169,6 +177,20 @@ impl Translation {
             .push(diagnostic(Severity::Error, line, field, code, message));
     }
 
+    /// Reports a problem with the file as a whole (a wrong header, a count that does not add
+    /// up, a cut-short file): it has no line, so the host refuses the whole file even when the
+    /// record manager imports with `--quarantine`, which otherwise sets aside only the rows
+    /// with errors. Say in `message` where the problem was seen.
+    pub fn file_error(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.diagnostics.push(whole_file(diagnostic(
+            Severity::Error,
+            0,
+            field,
+            code,
+            message,
+        )));
+    }
+
     /// Reports something the record manager should know; the file is still imported.
     pub fn warning(&mut self, line: u64, field: &str, code: &str, message: impl Into<String>) {
         self.diagnostics
@@ -197,6 +219,15 @@ pub fn diagnostic(
         code: code.to_owned(),
         message: message.into(),
     }
+}
+
+/// Turns a diagnostic about one line into one about the whole file (see
+/// [`Translation::file_error`]), keeping the line in the message.
+pub fn whole_file(mut diagnostic: Diagnostic) -> Diagnostic {
+    if let Some(line) = diagnostic.line.take().filter(|&line| line > 0) {
+        diagnostic.message = format!("line {line}: {}", diagnostic.message);
+    }
+    diagnostic
 }
 
 /// A quantity with its UN/ECE Rec 20 unit (`NAR`, `KGM`, ...), amount as in the source.
@@ -246,6 +277,7 @@ pub mod prelude {
         ReportedLineTotal, ReportedTransfer, ReportingSource, ReportingSourceKind, Result,
         Severity, StatusChange, StatusEvent, TraceStatus, Translation, UsageType, VerifiedLine,
         YearlyDelivery, diagnostic, export_plugin, log, money, non_empty, plugin_info, quantity,
+        whole_file,
     };
 }
 
@@ -381,4 +413,58 @@ macro_rules! export_plugin {
             $crate::bindings::__export_adapter!(InterlockAdapter with_types_in $crate::bindings);
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every file under `dir`, relative to it, sorted.
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(next) = pending.pop() {
+            let entries =
+                std::fs::read_dir(&next).unwrap_or_else(|e| panic!("{}: {e}", next.display()));
+            for entry in entries {
+                let path = entry
+                    .unwrap_or_else(|e| panic!("{}: {e}", next.display()))
+                    .path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(relative) = path.strip_prefix(dir) {
+                    out.push(relative.to_path_buf());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The PDK's copy of the interface (`wit/`, which a registry or git build of the PDK
+    /// compiles) is the repository's `wit/` byte for byte. Outside the repository (a
+    /// published PDK) there is nothing to compare with.
+    #[test]
+    fn the_wit_copy_is_the_repository_wit() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (ours, theirs) = (manifest.join("wit"), manifest.join("../../wit"));
+        if !theirs.is_dir() {
+            eprintln!("{} not present: nothing to compare with", theirs.display());
+            return;
+        }
+        let hint = "run `cargo xtask codegen`, which copies wit/ into crates/interlock-pdk/wit/";
+        assert_eq!(files(&ours), files(&theirs), "the WIT files differ: {hint}");
+        for file in files(&theirs) {
+            let read = |dir: &Path| {
+                std::fs::read(dir.join(&file))
+                    .unwrap_or_else(|e| panic!("{}: {e}", dir.join(&file).display()))
+            };
+            assert!(
+                read(&ours) == read(&theirs),
+                "crates/interlock-pdk/wit/{} differs from wit/{}: {hint}",
+                file.display(),
+                file.display()
+            );
+        }
+    }
 }

@@ -1,7 +1,11 @@
 //! CHIEF `usageData` messages: the licence write-offs customs report back to the licensing
 //! authority (backslash-delimited records: fileHeader, licenceUsage, line, usage, end,
-//! fileTrailer). Parsing lives in `parse.rs` (which documents the format and the field
-//! meanings, from lite-hmrc's `chieftypes.py`); this file maps it to interlock records:
+//! fileTrailer), field names and meanings as in DES236 (icms-hmrc's `usage_data/types.py`,
+//! lite-hmrc's `chieftypes.py`). The framing (record numbers, `end` and `fileTrailer`
+//! counts, the header) is `interlock_pdk::chief`'s; this file reads the fields and maps
+//! them to interlock records, passing on as written the values the host checks (dates,
+//! decimals, currencies, duplicate lines). A transaction with any error is not emitted
+//! (customs accept or reject usage per transaction):
 //!
 //! - one `licence_usage` record per `usage` record (all five usage types, message-only
 //!   included: it carries the customs message);
@@ -61,27 +65,82 @@
 //! | `source_ref` | `transactionRef` |
 //!
 //! `completionDate` has no model field.
-
-mod parse;
+//!
+//! Field meanings: `line.quantityUsed`/`valueUsed` are the *current totals* used ("if
+//! controlled by quantity/value, else zero or null"); a `usage` record's quantity and value
+//! are those of one declaration (the corrected attribution for `A`, zero for `C`), in the
+//! licence line's unit. usageData carries no HS code, goods description, customs office,
+//! country of destination or quantity unit, and no direction (that is the licence's).
 
 use std::collections::HashSet;
 use std::str::FromStr;
 
+use interlock_pdk::chief::{ChiefReader, FileHeader, MessageSpec, Record, RecordSpec, Transaction};
 use interlock_pdk::prelude::*;
 use rust_decimal::Decimal;
 
 const AGENCY: &str = "customs";
-const CODE: &str = "chief-usage-data";
 /// Room for the records of one run in `sequence`: `run × RUN_SPAN + line`.
 const RUN_SPAN: u64 = 1_000_000_000;
 
-#[derive(Default)]
+const USAGE_DATA: MessageSpec = MessageSpec {
+    message_type: "usageData",
+    code: "chief-usage-data",
+    transaction: RecordSpec::transaction(
+        "licenceUsage",
+        &[
+            "transactionRef",
+            "action",
+            "licenceRef",
+            "licenceStatus",
+            "completionDate",
+        ],
+    ),
+    key: "licenceRef",
+    records: &[
+        RecordSpec::within(
+            "licenceUsage",
+            "line",
+            &["lineNum", "quantityUsed", "valueUsed", "currency"],
+        )
+        .block(),
+        RecordSpec::within(
+            "line",
+            "usage",
+            &[
+                "usageType",
+                "declarationUcr",
+                "declarationPartNum",
+                "controlDate",
+                "quantityUsed",
+                "valueUsed",
+                "currency",
+                "traderId",
+                "claimRef",
+                "originCountry",
+                "customsMic",
+                "customsMessage",
+                "consigneeName",
+                "declarationMrn",
+                "departureIcs",
+            ],
+        ),
+    ],
+};
+
 pub struct ChiefUsage {
-    parser: Option<parse::Parser>,
-    /// The file header, once read: its date and run number go into every record.
-    header: Option<parse::FileHeader>,
+    reader: ChiefReader,
     /// Transaction references seen in this file.
     transactions: HashSet<String>,
+}
+
+impl Default for ChiefUsage {
+    fn default() -> Self {
+        ChiefUsage {
+            reader: ChiefReader::new(&USAGE_DATA),
+            transactions: HashSet::new(),
+        }
+    }
 }
 
 impl Plugin for ChiefUsage {
@@ -95,148 +154,152 @@ impl Plugin for ChiefUsage {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let parsed = self
-            .parser
-            .get_or_insert_with(parse::Parser::new)
-            .feed(chunk);
-        Ok(self.translate(parsed))
+        let mut out = Translation::default();
+        let transactions = self.reader.feed(chunk, &mut out);
+        self.translate(transactions, &mut out);
+        Ok(out)
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        // Not `Parser::default()`: `new` starts the line and record counts at 1.
-        let parser = match self.parser.take() {
-            Some(parser) => parser,
-            None => parse::Parser::new(),
-        };
-        Ok(self.translate(parser.finish()))
+        let mut out = Translation::default();
+        let transactions = self.reader.finish(&mut out);
+        self.translate(transactions, &mut out);
+        Ok(out)
     }
 }
 
 impl ChiefUsage {
-    fn translate(&mut self, items: Vec<parse::Parsed>) -> Translation {
-        let mut out = Translation::default();
-        for item in items {
-            match item {
-                parse::Parsed::Header(header) => self.header = Some(header),
-                parse::Parsed::LicenceUsage(usage) => self.licence_usage(&usage, &mut out),
-                parse::Parsed::Problem(problem) => {
-                    out.error(problem.line, &problem.field, CODE, problem.message);
+    fn translate(&mut self, transactions: Vec<Transaction>, out: &mut Translation) {
+        let header = self.reader.header();
+        for transaction in transactions {
+            let drafts = transaction.read(out, |usage, problems| {
+                let transaction_ref = usage.required("transactionRef", problems);
+                if !self.transactions.insert(transaction_ref.clone()) {
+                    problems.push(usage.error(
+                        "transactionRef",
+                        format!(
+                            "transaction {transaction_ref} appears twice in the file (it must identify the transaction uniquely)"
+                        ),
+                    ));
                 }
-            }
-        }
-        out
-    }
-
-    fn licence_usage(&mut self, usage: &parse::ParsedLicenceUsage, out: &mut Translation) {
-        // A malformed header is already an error of the file; nothing to date the records by.
-        let Some(header) = &self.header else {
-            return;
-        };
-        if !self.transactions.insert(usage.transaction_ref.clone()) {
-            out.error(
-                usage.line,
-                "transactionRef",
-                CODE,
-                format!(
-                    "transaction {} appears twice in the file (it must identify the transaction uniquely)",
-                    usage.transaction_ref
-                ),
-            );
-            return;
-        }
-        for line in &usage.lines {
-            for (index, record) in line.usages.iter().enumerate() {
-                let source_ref =
-                    format!("{}/{}/{}", usage.transaction_ref, line.line_no, index + 1);
-                let written_off = LicenceUsage {
-                    declaration_part: record.declaration_part_num.clone(),
-                    quantity: record.quantity_used.clone(),
-                    unit: None,
-                    value: money_of(record.value_used.as_deref(), record.currency.as_deref()),
-                    customs_message_code: record.customs_mic.clone(),
-                    customs_message_text: record.customs_message.clone(),
-                    sequence: header
-                        .run_number
-                        .checked_mul(RUN_SPAN)
-                        .and_then(|run| run.checked_add(record.line)),
-                    ..LicenceUsage::new(
-                        &usage.authorization_ref,
-                        line.line_no,
-                        &record.declaration_urc,
-                        usage_type(record.usage_type),
-                        &record.control_date,
-                    )
-                };
-                out.push(Draft::licence_usage(AGENCY, source_ref, written_off).at(record.line));
-            }
-        }
-
-        let mut status = CustomsLicenceStatus {
-            transaction_ref: Some(usage.transaction_ref.clone()),
-            ..CustomsLicenceStatus::new(
-                &usage.authorization_ref,
-                header.created.get(..10).unwrap_or_default(),
-                licence_state(usage.licence_status),
-            )
-        };
-        for line in &usage.lines {
-            let value_used = money_of(line.value_used.as_deref(), line.currency.as_deref());
-            if value_used.is_none()
-                && let Some(value) = line.value_used.as_deref().filter(|v| !is_zero(v))
-            {
-                out.warning(
-                    line.line,
-                    "valueUsed",
-                    CODE,
-                    format!(
-                        "licence {} line {}: value used {value} has no currency, so it is left out of the running totals",
-                        usage.authorization_ref, line.line_no
-                    ),
-                );
-            }
-            status.lines.push(ReportedLineTotal {
-                quantity_used: line.quantity_used.clone(),
-                value_used,
-                ..ReportedLineTotal::new(line.line_no)
+                licence_usage(usage, &transaction_ref, header, problems)
             });
+            // Without a readable header the file already has an error: nothing to date by.
+            out.records.extend(drafts.flatten().unwrap_or_default());
         }
-        out.push(
-            Draft::customs_licence_status(AGENCY, usage.transaction_ref.clone(), status)
-                .at(usage.line),
-        );
     }
 }
 
-/// A value with its currency; a value without one is only meaningful when it is zero.
-fn money_of(amount: Option<&str>, currency: Option<&str>) -> Option<Money> {
-    match (amount, currency) {
-        (Some(amount), Some(currency)) => Some(money(amount, currency)),
-        _ => None,
+/// A `licenceUsage` transaction: a `licence_usage` record per `usage` record, then the
+/// licence's `customs_licence_status`.
+fn licence_usage(
+    usage: &Record,
+    transaction_ref: &str,
+    header: Option<&FileHeader>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Vec<Draft>> {
+    usage.one_of("action", &[("insert", ())], problems);
+    let licence_ref = usage.get("licenceRef");
+    let states = [
+        ("O", CustomsLicenceState::Open),
+        ("C", CustomsLicenceState::Cancelled),
+        ("E", CustomsLicenceState::Exhausted),
+        ("S", CustomsLicenceState::Surrendered),
+        ("D", CustomsLicenceState::Expired),
+    ];
+    let state = usage.one_of("licenceStatus", &states, problems);
+    let mut status = CustomsLicenceStatus {
+        transaction_ref: Some(transaction_ref.to_owned()),
+        ..CustomsLicenceStatus::new(
+            licence_ref,
+            header.map_or("", FileHeader::date),
+            state.unwrap_or(CustomsLicenceState::Open),
+        )
+    };
+    let mut drafts = Vec::new();
+    for line in usage.children_of_type("line") {
+        let line_no = line.number("lineNum", problems).unwrap_or(0);
+        let value_used = line.optional("valueUsed");
+        let value_used = match (value_used, line.optional("currency")) {
+            (Some(amount), Some(currency)) => Some(money(&amount, &currency)),
+            (Some(amount), None) if !is_zero(&amount) => {
+                problems.push(Diagnostic {
+                    severity: Severity::Warning,
+                    ..line.error(
+                        "valueUsed",
+                        format!(
+                            "licence {licence_ref} line {line_no}: value used {amount} has no currency, so it is left out of the running totals"
+                        ),
+                    )
+                });
+                None
+            }
+            _ => None,
+        };
+        status.lines.push(ReportedLineTotal {
+            quantity_used: line.optional("quantityUsed"),
+            value_used,
+            ..ReportedLineTotal::new(line_no)
+        });
+        for (index, record) in line.children.iter().enumerate() {
+            let written_off = LicenceUsage {
+                declaration_part: record.optional("declarationPartNum"),
+                quantity: record.optional("quantityUsed"),
+                value: value(record, problems),
+                customs_message_code: record.optional("customsMic"),
+                customs_message_text: record.optional("customsMessage"),
+                sequence: header
+                    .and_then(|h| h.run_number.checked_mul(RUN_SPAN))
+                    .and_then(|run| run.checked_add(record.line)),
+                ..LicenceUsage::new(
+                    licence_ref,
+                    line_no,
+                    record.get("declarationUcr"),
+                    usage_type(record, problems),
+                    record
+                        .required_date("controlDate", problems)
+                        .unwrap_or_default(),
+                )
+            };
+            let source_ref = format!("{transaction_ref}/{line_no}/{}", index + 1);
+            drafts.push(Draft::licence_usage(AGENCY, source_ref, written_off).at(record.line));
+        }
+    }
+    header?;
+    drafts.push(Draft::customs_licence_status(AGENCY, transaction_ref, status).at(usage.line));
+    Some(drafts)
+}
+
+fn usage_type(record: &Record, problems: &mut Vec<Diagnostic>) -> UsageType {
+    let types = [
+        ("O", UsageType::Original),
+        ("A", UsageType::Adjusted),
+        ("C", UsageType::Contra),
+        ("L", UsageType::LateOriginal),
+        ("M", UsageType::MessageOnly),
+    ];
+    record
+        .one_of("usageType", &types, problems)
+        .unwrap_or(UsageType::Original)
+}
+
+/// The value a declaration used, with its currency; a value is only meaningful without
+/// one when it is zero.
+fn value(record: &Record, problems: &mut Vec<Diagnostic>) -> Option<Money> {
+    let amount = record.optional("valueUsed")?;
+    match record.optional("currency") {
+        Some(currency) => Some(money(&amount, &currency)),
+        None => {
+            if !is_zero(&amount) {
+                problems.push(record.error("currency", "required when valueUsed is not zero"));
+            }
+            None
+        }
     }
 }
 
 fn is_zero(amount: &str) -> bool {
     Decimal::from_str(amount).is_ok_and(|d| d.is_zero())
-}
-
-fn usage_type(code: parse::UsageType) -> UsageType {
-    match code {
-        parse::UsageType::Original => UsageType::Original,
-        parse::UsageType::LateOriginal => UsageType::LateOriginal,
-        parse::UsageType::Adjusted => UsageType::Adjusted,
-        parse::UsageType::Contra => UsageType::Contra,
-        parse::UsageType::MessageOnly => UsageType::MessageOnly,
-    }
-}
-
-fn licence_state(status: parse::LicenceStatus) -> CustomsLicenceState {
-    match status {
-        parse::LicenceStatus::Open => CustomsLicenceState::Open,
-        parse::LicenceStatus::Cancelled => CustomsLicenceState::Cancelled,
-        parse::LicenceStatus::Exhausted => CustomsLicenceState::Exhausted,
-        parse::LicenceStatus::Surrendered => CustomsLicenceState::Surrendered,
-        parse::LicenceStatus::Expired => CustomsLicenceState::Expired,
-    }
 }
 
 export_plugin!(ChiefUsage);

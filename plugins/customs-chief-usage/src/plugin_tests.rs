@@ -6,31 +6,21 @@ use std::path::PathBuf;
 
 use interlock_core::model as core;
 use interlock_pdk::prelude::*;
+use interlock_pdk::testing::{self, problems};
 use rust_decimal::Decimal;
 
 use super::ChiefUsage;
 
 fn run(text: &[u8], chunk: usize) -> Translation {
-    let mut plugin = ChiefUsage::default();
-    let mut out = Translation::default();
-    for chunk in text.chunks(chunk.max(1)) {
-        out.extend(plugin.feed(chunk).expect("feeds"));
-    }
-    out.extend(plugin.finish().expect("finishes"));
-    out
+    testing::translate::<ChiefUsage>(text, chunk).expect("translates")
 }
 
 fn sample(name: &str) -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/chief-licence-usage-messages")
-        .join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipping: {} not present", path.display());
-            None
-        }
-    }
+    testing::real_sample(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/chief-licence-usage-messages")
+            .join(name),
+    )
 }
 
 fn errors(out: &Translation) -> Vec<String> {
@@ -385,13 +375,9 @@ fn a_transaction_reference_twice_in_a_file_is_an_error() {
 
 #[test]
 fn chunking_does_not_change_the_translation() {
-    let text = include_bytes!("../fixtures/usage-2026.txt");
-    let whole = run(text, text.len());
-    let small = run(text, 5);
-    assert_eq!(
-        format!("{:?}", whole.records),
-        format!("{:?}", small.records)
-    );
+    let fixture = include_bytes!("../fixtures/usage-2026.txt");
+    let out = testing::check_chunking::<ChiefUsage>(fixture).expect("translates");
+    assert_eq!(usages(&out).len(), 12);
 }
 
 #[test]
@@ -404,4 +390,86 @@ fn parse_problems_become_error_diagnostics() {
     assert_eq!(out.diagnostics.len(), 1);
     assert_eq!(out.diagnostics[0].severity, Severity::Error);
     assert_eq!(out.diagnostics[0].field.as_deref(), Some("dataId"));
+}
+
+#[test]
+fn other_chief_messages_are_refused_with_their_type() {
+    for (name, found) in [
+        ("CHIEF_LIVE_SPIRE_licenceData_1_202001010000", "licenceData"),
+        (
+            "ILBDOTI_live_CHIEF_licenceReply_1_202001010000",
+            "licenceReply",
+        ),
+    ] {
+        let Some(bytes) = sample(name) else {
+            return;
+        };
+        let out = run(&bytes, 100);
+        assert!(out.records.is_empty(), "{name}");
+        assert_eq!(
+            problems(&out),
+            [format!(
+                "file: dataId: line 1: message type is '{found}', expected 'usageData'"
+            )],
+        );
+    }
+}
+
+#[test]
+fn bad_fields_keep_the_transaction_back_and_name_line_and_field() {
+    let input = format!(
+        "{HEADER}\
+         2\\licenceUsage\\\\update\\GBSIEL/2026/0000001/P\\X\\\n\
+         3\\line\\one\\0\\0\\\n\
+         4\\usage\\Z\\URC1\\A\\2026131\\5\\0\\\\000001\\\\\\\\\n\
+         5\\usage\\O\\URC2\\A\\\\5\\12.5\\\\000001\\\\\\\\\n\
+         6\\tally\\1\n\
+         7\\end\\line\\5\n\
+         8\\end\\licenceUsage\\7\n\
+         9\\fileTrailer\\1\n"
+    );
+    let out = run(input.as_bytes(), 7);
+    assert!(out.records.is_empty());
+    assert_eq!(
+        problems(&out),
+        [
+            "line 2: transactionRef: required but empty",
+            "line 2: action: `update` is not one of insert",
+            "line 2: licenceStatus: `X` is not one of O, C, E, S, D",
+            "line 3: lineNum: `one` is not a whole number in range",
+            "line 4: usageType: `Z` is not one of O, A, C, L, M",
+            "line 4: controlDate: `2026131` is not a date in ccyymmdd form",
+            "line 5: currency: required when valueUsed is not zero",
+            "line 5: controlDate: required but empty",
+            "line 6: unknown record type `tally`",
+        ]
+    );
+}
+
+#[test]
+fn values_the_host_checks_are_passed_on_as_written() {
+    // The host refuses these, naming the record's line and field (`record.quantity`,
+    // `record.value.currency`, `record.date`); the plugin does not check them twice.
+    let input = format!(
+        "{HEADER}\
+         2\\licenceUsage\\LU1/00001\\insert\\GBSIEL/2026/0000001/P\\O\\\n\
+         3\\line\\1\\x\\0\\\n\
+         4\\usage\\O\\URC1\\A\\20260231\\1,5\\12.5\\gbp\\000001\\\\\\\\\n\
+         5\\end\\line\\3\n\
+         6\\end\\licenceUsage\\5\n\
+         7\\fileTrailer\\1\n"
+    );
+    let out = run(input.as_bytes(), 1000);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let (_, usage) = &usages(&out)[0];
+    assert_eq!(usage.date, "2026-02-31");
+    assert_eq!(usage.quantity.as_deref(), Some("1,5"));
+    assert_eq!(
+        usage.value.as_ref().map(|v| v.currency.as_str()),
+        Some("gbp")
+    );
+    assert_eq!(
+        statuses(&out)[0].lines[0].quantity_used.as_deref(),
+        Some("x")
+    );
 }

@@ -260,16 +260,18 @@ mod tests {
     }
 
     #[test]
-    fn an_unclosed_quote_is_an_error_on_the_line_its_row_starts() {
+    fn an_unclosed_quote_refuses_the_file_and_names_the_line_its_row_starts() {
         let text = format!("{HEADER}\nD1,1,export,O,2026-01-01,DE,930190,\"Rifles,1,NAR,1,GBP,,\n");
         let out = translate(&text, 5).expect("translates");
         assert!(out.records.is_empty());
-        let found: Vec<(Option<u64>, &str)> = out
+        // The rest of the file is in one field: the whole file is refused (no line), the
+        // message says where the row started.
+        let found: Vec<(Option<u64>, &str, bool)> = out
             .diagnostics
             .iter()
-            .map(|d| (d.line, d.code.as_str()))
+            .map(|d| (d.line, d.code.as_str(), d.message.starts_with("line 2: ")))
             .collect();
-        assert_eq!(found, [(Some(2), "unclosed-quote")]);
+        assert_eq!(found, [(None, "unclosed-quote", true)]);
     }
 
     #[test]

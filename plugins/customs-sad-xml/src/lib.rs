@@ -2,8 +2,11 @@
 //! record per item, and one `licence_usage` record per licence deduction, so write-offs
 //! from ASYCUDA and from CHIEF usage data are counted in one place
 //! (`interlock_core::usage`). Parsing lives in `parse.rs` (which documents the subset of
-//! ASYCUDA's structure it reads, and how status, control entry and serial numbers are
-//! found); this file maps its output to interlock records.
+//! ASYCUDA's structure it reads, how status, control entry and serial numbers are found,
+//! and the structural problems it reports on the element's line); this file holds the
+//! plugin and its options. Values are passed on as written: the host checks dates,
+//! numbers, codes and countries and names the record field (`record.date`) on the item's
+//! line; the tables below say which element each field comes from.
 //!
 //! Options (declared in [`SadXml::info`]): `currency`, the ISO 4217 national currency of
 //! ASYCUDA's national-currency amounts (default `GBP`), and `licence_codes`, the
@@ -48,32 +51,25 @@
 //! An item citing a licence without any amount deducted gives no usage record.
 
 mod parse;
+mod xml;
 
 use interlock_pdk::prelude::*;
 
-const AGENCY: &str = "customs";
-
-#[derive(Default)]
 pub struct SadXml {
-    currency: Option<String>,
-    licence_codes: Option<Vec<String>>,
-    parser: Option<parse::Parser>,
+    settings: parse::Settings,
+    /// XML is read whole, in `finish`.
+    input: Vec<u8>,
 }
 
-impl SadXml {
-    fn parser(&mut self) -> &mut parse::Parser {
-        let currency = self.currency.clone().unwrap_or_else(|| "GBP".to_owned());
-        let codes = self.licence_codes.clone();
-        self.parser.get_or_insert_with(|| {
-            let parser = parse::Parser::new(&currency);
-            match &codes {
-                Some(codes) => {
-                    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-                    parser.with_licence_document_codes(&codes)
-                }
-                None => parser,
-            }
-        })
+impl Default for SadXml {
+    fn default() -> Self {
+        SadXml {
+            settings: parse::Settings {
+                national_currency: "GBP".to_owned(),
+                licence_codes: vec!["LIC".to_owned()],
+            },
+            input: Vec::new(),
+        }
     }
 }
 
@@ -100,10 +96,10 @@ impl Plugin for SadXml {
     fn start(&mut self, options: &[(String, String)]) -> Result<()> {
         for (key, value) in options {
             match key.as_str() {
-                "currency" => self.currency = Some(value.clone()),
+                "currency" => self.settings.national_currency = value.clone(),
                 "licence_codes" => {
-                    self.licence_codes =
-                        Some(value.split(',').map(|c| c.trim().to_owned()).collect())
+                    self.settings.licence_codes =
+                        value.split(',').map(|c| c.trim().to_owned()).collect()
                 }
                 other => {
                     return Err(PluginError::Internal(format!(
@@ -116,151 +112,12 @@ impl Plugin for SadXml {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        Ok(translate(self.parser().feed(chunk)))
+        self.input.extend_from_slice(chunk);
+        Ok(Translation::default())
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        self.parser();
-        let parser = self
-            .parser
-            .take()
-            .unwrap_or_else(|| parse::Parser::new("GBP"));
-        Ok(translate(parser.finish()))
-    }
-}
-
-fn translate(items: Vec<parse::Parsed>) -> Translation {
-    let mut out = Translation::default();
-    for item in items {
-        match item {
-            parse::Parsed::Declaration(declaration) => {
-                let (line, source_ref) = (declaration.line, declaration.source_ref.clone());
-                let usage = usage(&declaration, &mut out);
-                out.record(
-                    AGENCY,
-                    source_ref.clone(),
-                    line,
-                    Body::CustomsDeclaration(convert(declaration)),
-                );
-                if let Some(usage) = usage {
-                    out.push(Draft::licence_usage(AGENCY, source_ref, usage).at(line));
-                }
-            }
-            parse::Parsed::Problem(problem) => {
-                out.error(problem.line, &problem.field, "sad-xml", problem.message)
-            }
-        }
-    }
-    out
-}
-
-/// The item's licence deduction as a usage record: the attached document that carries
-/// amounts (only `Licence_number` does).
-fn usage(d: &parse::ParsedDeclaration, out: &mut Translation) -> Option<LicenceUsage> {
-    let deduction = d
-        .attached_documents
-        .iter()
-        .find(|a| a.quantity_written_off.is_some() || a.value_written_off.is_some())?;
-    let Some(line_no) = deduction.line_no else {
-        out.warning(
-            d.line,
-            "Free_text_1",
-            "sad-xml",
-            format!(
-                "{} item {}: the deduction from licence {} names no licence line (`LICENCE LINE n`), so it is kept on the declaration but not counted as usage",
-                d.declaration_ref, d.item_no, deduction.authorization_ref
-            ),
-        );
-        return None;
-    };
-    let quantity = deduction.quantity_written_off.as_ref();
-    Some(LicenceUsage {
-        declaration_part: Some(d.item_no.to_string()),
-        quantity: quantity.map(|q| q.amount.clone()),
-        unit: quantity.map(|q| q.unit.clone()),
-        value: deduction
-            .value_written_off
-            .as_ref()
-            .map(|v| money(&v.amount, &v.currency)),
-        ..LicenceUsage::new(
-            &deduction.authorization_ref,
-            line_no,
-            &d.declaration_ref,
-            UsageType::Original,
-            &d.date,
-        )
-    })
-}
-
-fn convert(d: parse::ParsedDeclaration) -> CustomsDeclaration {
-    CustomsDeclaration {
-        declaration_ref: d.declaration_ref,
-        item_no: d.item_no,
-        procedure: match d.procedure {
-            parse::CustomsProcedure::Export => CustomsProcedure::Export,
-            parse::CustomsProcedure::Import => CustomsProcedure::Import,
-            parse::CustomsProcedure::Transit => CustomsProcedure::Transit,
-            parse::CustomsProcedure::ReExport => CustomsProcedure::ReExport,
-        },
-        customs_office: non_empty(&d.customs_office),
-        date: d.date,
-        status: d.status.map(|s| match s {
-            parse::DeclarationStatus::Lodged => DeclarationStatus::Lodged,
-            parse::DeclarationStatus::Cleared => DeclarationStatus::Cleared,
-            parse::DeclarationStatus::Exited => DeclarationStatus::Exited,
-        }),
-        exit_date: d.exit_date,
-        movement: d.movement.map(|m| match m {
-            parse::Movement::Permanent => Movement::Permanent,
-            parse::Movement::Temporary => Movement::Temporary,
-        }),
-        parties: d
-            .parties
-            .into_iter()
-            .map(|p| Party {
-                role: match p.role {
-                    parse::PartyRole::Exporter => PartyRole::Exporter,
-                    parse::PartyRole::Importer => PartyRole::Importer,
-                    parse::PartyRole::Consignee => PartyRole::Consignee,
-                    parse::PartyRole::Declarant => PartyRole::Declarant,
-                },
-                name: p.name,
-                address: p.address,
-                party_type: None,
-                country: p.country,
-                // The source does not say which scheme; kept as `other`, as 1.0 did.
-                identifiers: p
-                    .identifier
-                    .into_iter()
-                    .map(|id| PartyIdentifier::new(IdentifierScheme::Other, id))
-                    .collect(),
-            })
-            .collect(),
-        country_of_dispatch: d.country_of_dispatch,
-        country_of_destination: d.country_of_destination,
-        country_of_origin: d.country_of_origin,
-        hs_code: non_empty(&d.hs_code),
-        control_entry_basis: d
-            .control_entry
-            .as_ref()
-            .map(|_| ClassificationBasis::Declared),
-        control_entry: d.control_entry,
-        description: d.description,
-        quantity: d.quantity.map(|q| quantity(&q.amount, &q.unit)),
-        value: d.value.map(|v| money(&v.amount, &v.currency)),
-        statistical_value: d.statistical_value.map(|v| money(&v.amount, &v.currency)),
-        serial_numbers: d.serial_numbers,
-        attached_documents: d
-            .attached_documents
-            .into_iter()
-            .map(|a| AttachedDocument {
-                code: a.code,
-                authorization_ref: a.authorization_ref,
-                line_no: a.line_no,
-                quantity_written_off: a.quantity_written_off.map(|q| quantity(&q.amount, &q.unit)),
-                value_written_off: a.value_written_off.map(|v| money(&v.amount, &v.currency)),
-            })
-            .collect(),
+        Ok(parse::translate(&self.input, &self.settings))
     }
 }
 
@@ -269,16 +126,12 @@ export_plugin!(SadXml);
 #[cfg(test)]
 mod plugin_tests {
     use super::*;
+    use interlock_pdk::testing;
 
-    fn run(text: &[u8], options: &[(String, String)]) -> Translation {
-        let mut plugin = SadXml::default();
-        plugin.start(options).expect("options accepted");
-        let mut out = Translation::default();
-        for chunk in text.chunks(333) {
-            out.extend(plugin.feed(chunk).expect("feeds"));
-        }
-        out.extend(plugin.finish().expect("finishes"));
-        out
+    const FIXTURE: &[u8] = include_bytes!("../fixtures/declarations-2026.xml");
+
+    fn run(text: &[u8], options: &[(&str, &str)]) -> Translation {
+        testing::translate_with::<SadXml>(options, text, 333).expect("translates")
     }
 
     fn declarations(out: &Translation) -> Vec<CustomsDeclaration> {
@@ -307,15 +160,66 @@ mod plugin_tests {
 
     #[test]
     fn the_fixture_gives_declaration_items_and_their_write_offs_without_problems() {
-        let out = run(include_bytes!("../fixtures/declarations-2026.xml"), &[]);
+        let out = run(FIXTURE, &[]);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let items = declarations(&out);
         assert_eq!(items.len(), 14);
+        let refs: std::collections::BTreeSet<&str> =
+            items.iter().map(|d| d.declaration_ref.as_str()).collect();
+        assert_eq!(refs.len(), 9);
         // Every item with a licence deduction, i.e. all but D4 (no licence) and D9.
         let found = usages(&out);
         assert_eq!(found.len(), 12);
 
         let rifles = &items[0];
+        assert_eq!(out.records[0].source_ref, "FXT01 2026 E 1021/1");
+        assert_eq!(out.records[0].line, Some(77));
+        assert_eq!(rifles.procedure, CustomsProcedure::Export);
+        assert_eq!(rifles.date, "2026-07-14");
+        assert_eq!(rifles.hs_code.as_deref(), Some("93019000"));
+        assert_eq!(
+            rifles.description,
+            "Assault rifles Heckler & Koch G36, 5.56x45mm"
+        );
+        assert_eq!(rifles.country_of_destination.as_deref(), Some("NO"));
+        assert_eq!(rifles.country_of_origin.as_deref(), Some("DE"));
+        assert_eq!(
+            rifles
+                .quantity
+                .as_ref()
+                .map(|q| (q.amount.as_str(), q.unit.as_str())),
+            Some(("60", "NAR"))
+        );
+        let parties: Vec<(PartyRole, &str, Option<&str>, Option<&str>)> = rifles
+            .parties
+            .iter()
+            .map(|p| {
+                (
+                    p.role,
+                    p.name.as_str(),
+                    p.address.as_deref(),
+                    p.country.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parties,
+            [
+                (PartyRole::Exporter, "Albion Arms Ltd", None, Some("GB")),
+                (
+                    PartyRole::Consignee,
+                    "Forsvarsmateriell",
+                    Some("Postboks 10, 2027 Kjeller"),
+                    None
+                ),
+                (
+                    PartyRole::Declarant,
+                    "Harbour Freight Forwarding Ltd",
+                    None,
+                    Some("GB")
+                ),
+            ]
+        );
         assert_eq!(rifles.status, Some(DeclarationStatus::Exited));
         assert_eq!(rifles.exit_date.as_deref(), Some("2026-07-16"));
         assert_eq!(rifles.movement, Some(Movement::Permanent));
@@ -323,7 +227,13 @@ mod plugin_tests {
             money_text(&rifles.statistical_value),
             Some(("81000.00", "GBP"))
         );
-        assert_eq!(rifles.attached_documents.len(), 1, "the evidence stays");
+        // The deduction stays on the declaration as the evidence of the citation.
+        let evidence: Vec<(Option<&str>, &str, Option<u32>)> = rifles
+            .attached_documents
+            .iter()
+            .map(|a| (a.code.as_deref(), a.authorization_ref.as_str(), a.line_no))
+            .collect();
+        assert_eq!(evidence, [(Some("LIC"), "GBSIEL/2026/0000101/P", Some(1))]);
 
         let (source_ref, usage) = &found[0];
         assert_eq!(source_ref, "FXT01 2026 E 1021/1");
@@ -338,35 +248,47 @@ mod plugin_tests {
         assert_eq!(money_text(&usage.value), Some(("81000.00", "GBP")));
         assert_eq!(usage.sequence, None);
 
-        // The import: cleared (receipt, no exit), its deduction in the national currency.
+        // The unlicensed export cites nothing.
+        let unlicensed = items
+            .iter()
+            .find(|d| d.declaration_ref == "DVR01 2026 E 1266")
+            .map(|d| {
+                (
+                    d.attached_documents.len(),
+                    d.country_of_destination.as_deref(),
+                )
+            });
+        assert_eq!(unlicensed, Some((0, Some("AE"))));
+
+        // The import: cleared (receipt, no exit), invoiced in euro, the consignee its
+        // importer, its deduction in the national currency.
         let import = items
             .iter()
             .find(|d| d.procedure == CustomsProcedure::Import)
-            .map(|d| (d.status, d.exit_date.clone(), d.movement));
+            .map(|d| {
+                (
+                    d.status,
+                    d.exit_date.clone(),
+                    d.movement,
+                    money_text(&d.value),
+                    d.parties[1].role,
+                )
+            });
         assert_eq!(
             import,
             Some((
                 Some(DeclarationStatus::Cleared),
                 None,
-                Some(Movement::Permanent)
+                Some(Movement::Permanent),
+                Some(("16500.00", "EUR")),
+                PartyRole::Importer
             ))
         );
         let glock = found
             .iter()
             .find(|(_, u)| u.authorization_ref == "GBSIL2600201K")
-            .map(|(_, u)| {
-                (
-                    u.quantity.clone(),
-                    money_text(&u.value).map(|(a, c)| (a.to_owned(), c.to_owned())),
-                )
-            });
-        assert_eq!(
-            glock,
-            Some((
-                Some("30".to_owned()),
-                Some(("14190.00".to_owned(), "GBP".to_owned()))
-            ))
-        );
+            .map(|(_, u)| (u.quantity.as_deref(), money_text(&u.value)));
+        assert_eq!(glock, Some((Some("30"), Some(("14190.00", "GBP")))));
 
         // The aircraft: declared control entry and serial number.
         let aircraft = items
@@ -399,27 +321,29 @@ mod plugin_tests {
     }
 
     #[test]
+    fn every_chunking_gives_the_same_result() {
+        let whole = testing::check_chunking::<SadXml>(FIXTURE).expect("translates");
+        assert_eq!(whole.records.len(), 26);
+    }
+
+    #[test]
     fn a_deduction_without_a_licence_line_is_kept_as_evidence_with_a_warning() {
-        let text = String::from_utf8_lossy(include_bytes!("../fixtures/declarations-2026.xml"))
-            .replacen(
-                "<Free_text_1>LICENCE LINE 1</Free_text_1>",
-                "<Free_text_1>EXPORT</Free_text_1>",
-                1,
-            );
+        let text = String::from_utf8_lossy(FIXTURE).replacen(
+            "<Free_text_1>LICENCE LINE 1</Free_text_1>",
+            "<Free_text_1>EXPORT</Free_text_1>",
+            1,
+        );
         let out = run(text.as_bytes(), &[]);
         assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
         assert_eq!(out.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(out.diagnostics[0].line, Some(77));
         assert_eq!(usages(&out).len(), 11);
         assert_eq!(declarations(&out)[0].attached_documents.len(), 1);
     }
 
     #[test]
     fn the_currency_option_names_the_national_currency() {
-        let options = [("currency".to_owned(), "NOK".to_owned())];
-        let out = run(
-            include_bytes!("../fixtures/declarations-2026.xml"),
-            &options,
-        );
+        let out = run(FIXTURE, &[("currency", "NOK")]);
         let items = declarations(&out);
         assert_eq!(
             money_text(&items[0].statistical_value),
@@ -428,6 +352,23 @@ mod plugin_tests {
         assert_eq!(
             money_text(&usages(&out)[0].1.value),
             Some(("81000.00", "NOK"))
+        );
+    }
+
+    #[test]
+    fn the_licence_codes_option_says_which_attached_documents_cite_a_licence() {
+        let out = run(FIXTURE, &[("licence_codes", "LIC, INV")]);
+        let cited: Vec<(Option<String>, String)> = declarations(&out)[0]
+            .attached_documents
+            .iter()
+            .map(|a| (a.code.clone(), a.authorization_ref.clone()))
+            .collect();
+        assert_eq!(
+            cited,
+            [
+                (Some("LIC".into()), "GBSIEL/2026/0000101/P".into()),
+                (Some("INV".into()), "ALB-INV-2026-0714".into()),
+            ]
         );
     }
 
@@ -448,10 +389,9 @@ mod plugin_tests {
 
     #[test]
     fn unknown_options_are_refused() {
-        let mut plugin = SadXml::default();
-        let options = [("colour".to_owned(), "red".to_owned())];
+        let refused = testing::translate_with::<SadXml>(&[("colour", "red")], b"", 1);
         assert!(
-            matches!(plugin.start(&options), Err(PluginError::Internal(m)) if m.starts_with("unknown option `colour`"))
+            matches!(refused, Err(PluginError::Internal(m)) if m.starts_with("unknown option `colour`"))
         );
     }
 }

@@ -1,7 +1,11 @@
 //! CHIEF `licenceData` messages: the licences a licensing authority sends to customs
 //! (backslash-delimited records: fileHeader, licence, trader, country, foreignTrader,
-//! restrictions, line, end, fileTrailer). Parsing lives in `parse.rs`; this file maps its
-//! output to interlock records (record model 2).
+//! restrictions, line, end, fileTrailer), field names as in DES236 and lite-hmrc's
+//! `chieftypes.py`. The framing (record numbers, `end` and `fileTrailer` counts, the header)
+//! is `interlock_pdk::chief`'s; this file reads the fields and maps them to interlock
+//! records (record model 2). A licence transaction with any error is not emitted (CHIEF
+//! accepts or rejects licences whole); values the host checks (dates, decimals, countries,
+//! currencies, HS codes, duplicate lines) are passed on as written.
 //!
 //! Every licence message of a file carries the file's place in its stream
 //! (`message`: `sender>receiver messageType`, the run number and the creation time), so the
@@ -35,20 +39,84 @@
 //! countries, lines: the reporting State's system repeats them, lite-hmrc sends a bare
 //! cancel) is ignored.
 //!
+//! Conventions of the reporting State (documented in `fixtures/scenario/README.md`): the
+//! goods description of a line may start with the national control list entry
+//! (`ML1.a.4 Assault rifles ...`), which is split off into `control_entry`; CHIEF carries no
+//! issue date, and a licence is valid from its issue, so the start date doubles as
+//! `issue_date`.
+//!
 //! CHIEF carries no make, model or serial numbers, no end use and no EUC reference.
 
-mod parse;
-
+use interlock_pdk::chief::{ChiefReader, FileHeader, MessageSpec, Record, RecordSpec, Transaction};
 use interlock_pdk::prelude::*;
 
 const AGENCY: &str = "licensing";
 const ISSUING_AUTHORITY: &str = "Export Control Joint Unit";
 
-#[derive(Default)]
+const LICENCE_DATA: MessageSpec = MessageSpec {
+    message_type: "licenceData",
+    code: "chief-licence-data",
+    transaction: RecordSpec::transaction(
+        "licence",
+        &[
+            "transactionRef",
+            "action",
+            "licenceRef",
+            "licenceType",
+            "usage",
+            "startDate",
+            "endDate",
+        ],
+    ),
+    key: "licenceRef",
+    records: &[
+        // Writers give five or six address lines: the address is every field after the name.
+        RecordSpec::within(
+            "licence",
+            "trader",
+            &[
+                "turn",
+                "rpaTraderId",
+                "startDate",
+                "endDate",
+                "name",
+                "address*",
+            ],
+        ),
+        RecordSpec::within("licence", "country", &["code", "group", "use"]),
+        // The same, so the country is the last field.
+        RecordSpec::within("licence", "foreignTrader", &["name", "address*", "country"]),
+        RecordSpec::within("licence", "restrictions", &["text"]),
+        RecordSpec::within(
+            "licence",
+            "line",
+            &[
+                "lineNum",
+                "commodity",
+                "supplement1",
+                "supplement2",
+                "commodityGroup",
+                "goodsDescription",
+                "controlledBy",
+                "currency",
+                "quantityUnit",
+                "valueIssued",
+                "quantityIssued",
+            ],
+        ),
+    ],
+};
+
 pub struct ChiefLicences {
-    parser: Option<parse::Parser>,
-    /// The file header, once read: every licence message of the file carries it.
-    header: Option<parse::FileHeader>,
+    reader: ChiefReader,
+}
+
+impl Default for ChiefLicences {
+    fn default() -> Self {
+        ChiefLicences {
+            reader: ChiefReader::new(&LICENCE_DATA),
+        }
+    }
 }
 
 impl Plugin for ChiefLicences {
@@ -62,271 +130,357 @@ impl Plugin for ChiefLicences {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let parser = self.parser.get_or_insert_with(parse::Parser::new);
-        let items = parser.feed(chunk);
-        Ok(translate(items, &mut self.header))
+        let mut out = Translation::default();
+        let transactions = self.reader.feed(chunk, &mut out);
+        self.translate(transactions, &mut out);
+        Ok(out)
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        // `new`, not `default`: it starts counting lines at 1 even for an empty file.
-        let parser = match self.parser.take() {
-            Some(parser) => parser,
-            None => parse::Parser::new(),
-        };
-        Ok(translate(parser.finish(), &mut self.header))
+        let mut out = Translation::default();
+        let transactions = self.reader.finish(&mut out);
+        self.translate(transactions, &mut out);
+        Ok(out)
     }
 }
 
-fn translate(items: Vec<parse::Parsed>, header: &mut Option<parse::FileHeader>) -> Translation {
-    let mut out = Translation::default();
-    for item in items {
-        match item {
-            parse::Parsed::Header(h) => *header = Some(h),
-            parse::Parsed::Authorization(licence) => {
-                let line = licence.line;
-                let reference = licence.reference.clone();
-                let body = match licence.action {
-                    parse::LicenceAction::Cancel => {
-                        let Some(file) = header.as_ref() else {
-                            // Without a readable header the file already has an error; a
-                            // cancel without its date cannot be applied.
-                            out.error(
-                                line,
-                                "creationDateTime",
-                                "chief-licence-data",
-                                format!(
-                                    "cancel of licence {reference} needs the file's creation date, and the fileHeader could not be read"
-                                ),
-                            );
-                            continue;
-                        };
-                        Body::AuthorizationStatusChange(cancel(licence, file))
-                    }
-                    _ => Body::Authorization(authorization(licence, header.as_ref())),
-                };
-                out.record(AGENCY, reference, line, body);
+impl ChiefLicences {
+    fn translate(&self, transactions: Vec<Transaction>, out: &mut Translation) {
+        let header = self.reader.header();
+        for transaction in transactions {
+            let draft = transaction.read(out, |licence, problems| {
+                licence_message(licence, header, problems)
+            });
+            if let Some(draft) = draft.flatten() {
+                out.push(draft);
             }
-            parse::Parsed::Problem(problem) => out.error(
-                problem.line,
-                &problem.field,
-                "chief-licence-data",
-                problem.message,
-            ),
         }
     }
-    out
 }
 
-/// `SPIRE>CHIEF licenceData`: the stream a file belongs to.
-fn stream(header: &parse::FileHeader) -> String {
-    format!(
-        "{}>{} {}",
-        header.source_system, header.destination_system, header.message_type
-    )
+/// A `licence` transaction: the full licence (insert, replace) or its cancellation.
+fn licence_message(
+    licence: &Record,
+    header: Option<&FileHeader>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Draft> {
+    let transaction_ref = licence.required("transactionRef", problems);
+    let actions = [
+        ("insert", LicenceAction::Issue),
+        ("replace", LicenceAction::Amend),
+        ("cancel", LicenceAction::Cancel),
+    ];
+    let action = licence.one_of("action", &actions, problems);
+    let reference = licence.required("licenceRef", problems);
+    // `SPIRE>CHIEF licenceData run 58, transaction 20260000107P`.
+    let source = header.map(|h| {
+        format!(
+            "{} run {}, transaction {transaction_ref}",
+            h.stream(),
+            h.run_number
+        )
+    });
+    let body: Body = if action == Some(LicenceAction::Cancel) {
+        let Some(header) = header else {
+            // Without a readable header the file already has an error; a cancel without
+            // its date cannot be applied.
+            problems.push(licence.error(
+                "creationDateTime",
+                format!(
+                    "cancel of licence {reference} needs the file's creation date, and the fileHeader could not be read"
+                ),
+            ));
+            return None;
+        };
+        // Whatever else a cancel repeats (trader, countries, lines) is ignored.
+        let reason: Vec<&str> = licence
+            .children_of_type("restrictions")
+            .flat_map(|r| provisos(r.get("text")))
+            .collect();
+        let event = StatusEvent {
+            reason: (!reason.is_empty()).then(|| reason.join(" ")),
+            source,
+            ..StatusEvent::new(LicenceAction::Cancel, header.date())
+        };
+        StatusChange {
+            message: Some(header.message_order()),
+            ..StatusChange::new(&reference, event)
+        }
+        .into()
+    } else {
+        authorization(licence, &reference, action, header, source, problems).into()
+    };
+    Some(Draft::new(AGENCY, reference, body).at(licence.line))
 }
 
-fn message_order(header: &parse::FileHeader) -> MessageOrder {
-    MessageOrder {
-        source: stream(header),
-        run: Some(header.run_number),
-        // The parser gives `YYYY-MM-DDTHH:MM`; the interface takes seconds too.
-        created: Some(format!("{}:00", header.created)),
+/// An inserted or replaced licence, in full.
+fn authorization(
+    licence: &Record,
+    reference: &str,
+    action: Option<LicenceAction>,
+    header: Option<&FileHeader>,
+    source: Option<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Authorization {
+    let licence_type = licence.required("licenceType", problems);
+    let usages = [("E", Direction::Export), ("I", Direction::Import)];
+    let direction = licence
+        .one_of("usage", &usages, problems)
+        .unwrap_or(Direction::Export);
+    let valid_from = licence.required_date("startDate", problems);
+    let event = match action {
+        // A replace takes effect when it is sent; an insert on the licence's start date.
+        Some(LicenceAction::Amend) => {
+            header.map(|h| StatusEvent::new(LicenceAction::Amend, h.date()))
+        }
+        _ => valid_from
+            .as_ref()
+            .map(|start| StatusEvent::new(LicenceAction::Issue, start)),
+    };
+    let mut authorization = Authorization {
+        // insert and replace: CHIEF only carries licences the authority has issued.
+        open: licence_type.starts_with('O'),
+        issue_date: valid_from.clone(),
+        valid_from,
+        valid_until: licence.date("endDate", problems),
+        status_history: event
+            .map(|event| StatusEvent { source, ..event })
+            .into_iter()
+            .collect(),
+        message: header.map(FileHeader::message_order),
+        ..Authorization::new(
+            reference,
+            direction,
+            AuthorizationStatus::Issued,
+            ISSUING_AUTHORITY,
+        )
+    };
+    for record in &licence.children {
+        match record.record_type {
+            "trader" => authorization
+                .parties
+                .push(trader(record, direction, problems)),
+            "foreignTrader" => authorization
+                .parties
+                .push(foreign_trader(record, direction, problems)),
+            "country" => country(record, &mut authorization, problems),
+            "restrictions" => authorization
+                .provisos
+                .extend(provisos(record.get("text")).map(str::to_owned)),
+            _ => authorization.lines.push(line(record, problems)),
+        }
+    }
+    authorization
+}
+
+/// The UK trader (the exporter, or the importer of an import licence): a registered
+/// business, identified by its TURN or RPA trader id (an EORI in practice).
+fn trader(record: &Record, direction: Direction, problems: &mut Vec<Diagnostic>) -> Party {
+    let role = match direction {
+        Direction::Import => PartyRole::Importer,
+        _ => PartyRole::Exporter,
+    };
+    let mut party = Party {
+        address: address(record),
+        ..Party::new(role, record.required("name", problems)).party_type(PartyType::Company)
+    };
+    match record
+        .optional("turn")
+        .or_else(|| record.optional("rpaTraderId"))
+    {
+        Some(id) => match eori_country(&id) {
+            // An EORI starts with the code of the country that issued it: the trader's.
+            Some(country) => {
+                party = party
+                    .country(country)
+                    .identified(IdentifierScheme::Eori, id)
+            }
+            None => party = party.identifier(id),
+        },
+        None => problems.push(record.error("turn", "either TURN or rpaTraderId is required")),
+    }
+    party
+}
+
+/// The foreign trader: the end user of an export licence (lite-hmrc writes the LITE end
+/// user there), the overseas supplier of an import licence.
+fn foreign_trader(record: &Record, direction: Direction, problems: &mut Vec<Diagnostic>) -> Party {
+    let role = match direction {
+        Direction::Import => PartyRole::Exporter,
+        _ => PartyRole::EndUser,
+    };
+    Party {
+        address: address(record),
+        country: record.optional("country"),
+        ..Party::new(role, record.required("name", problems))
     }
 }
 
-/// `SPIRE>CHIEF licenceData run 58, transaction 20260000107P`.
-fn event_source(header: Option<&parse::FileHeader>, transaction_ref: &str) -> Option<String> {
-    header.map(|h| {
-        format!(
-            "{} run {}, transaction {transaction_ref}",
-            stream(h),
-            h.run_number
-        )
-    })
+/// The address lines and postcode, in one string.
+fn address(record: &Record) -> Option<String> {
+    let lines = record.run("address");
+    (!lines.is_empty()).then(|| lines.join(", "))
 }
 
-/// The day the file was created (`YYYY-MM-DD` of `YYYY-MM-DDTHH:MM`).
-fn file_date(header: &parse::FileHeader) -> String {
-    header
-        .created
-        .split_once('T')
-        .map_or(header.created.as_str(), |(date, _)| date)
-        .to_owned()
+/// The country prefix of an identifier of EORI form: two capital letters and up to 15
+/// letters or digits.
+fn eori_country(identifier: &str) -> Option<&str> {
+    let (prefix, rest) = identifier.split_at_checked(2)?;
+    let is_eori = prefix.chars().all(|c| c.is_ascii_uppercase())
+        && (1..=15).contains(&rest.len())
+        && rest.chars().all(|c| c.is_ascii_alphanumeric());
+    is_eori.then_some(prefix)
+}
+
+/// A country (or a CHIEF country group, e.g. `G001`, members unlisted) with its `use`.
+fn country(record: &Record, licence: &mut Authorization, problems: &mut Vec<Diagnostic>) {
+    let uses = [
+        ("D", (CountryRole::Destination, false)),
+        ("E", (CountryRole::Destination, true)),
+        ("O", (CountryRole::Origin, false)),
+        ("P", (CountryRole::Origin, true)),
+        ("R", (CountryRole::EnRoute, false)),
+        ("S", (CountryRole::EnRoute, true)),
+    ];
+    let Some((role, prohibited)) = record.one_of("use", &uses, problems) else {
+        return;
+    };
+    match (record.optional("code"), record.optional("group")) {
+        (Some(code), None) => {
+            let country = LicenceCountry {
+                prohibited,
+                ..LicenceCountry::new(code, role)
+            };
+            let known = licence.countries.iter().any(|c| {
+                (&c.country, c.role, c.prohibited)
+                    == (&country.country, country.role, country.prohibited)
+            });
+            if !known {
+                licence.countries.push(country);
+            }
+        }
+        (None, Some(group)) => licence.country_groups.push(CountryGroup {
+            prohibited,
+            ..CountryGroup::new(group, role)
+        }),
+        (None, None) => {
+            problems.push(record.error("code", "either a country code or a group is required"))
+        }
+        (Some(_), Some(_)) => {
+            problems.push(record.error("group", "must be empty when a country code is given"))
+        }
+    }
 }
 
 /// The restrictions text as provisos: CHIEF separates the authority's lines with `||`.
-fn provisos(restrictions: Option<&str>) -> Vec<String> {
-    restrictions
-        .into_iter()
-        .flat_map(|text| text.split("||"))
+fn provisos(text: &str) -> impl Iterator<Item = &str> {
+    text.split("||")
         .map(str::trim)
         .filter(|text| !text.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
-fn cancel(licence: parse::ParsedAuthorization, header: &parse::FileHeader) -> StatusChange {
-    let reason = provisos(licence.restrictions.as_deref());
-    StatusChange {
-        reference: licence.reference,
-        event: StatusEvent {
-            reason: (!reason.is_empty()).then(|| reason.join(" ")),
-            source: event_source(Some(header), &licence.transaction_ref),
-            ..StatusEvent::new(LicenceAction::Cancel, file_date(header))
-        },
-        message: Some(message_order(header)),
-    }
-}
-
-fn role(usage: char) -> (CountryRole, bool) {
-    match usage {
-        'E' => (CountryRole::Destination, true),
-        'O' => (CountryRole::Origin, false),
-        'P' => (CountryRole::Origin, true),
-        'R' => (CountryRole::EnRoute, false),
-        'S' => (CountryRole::EnRoute, true),
-        // 'D', the only other code the parser lets through.
-        _ => (CountryRole::Destination, false),
-    }
-}
-
-/// An identifier of EORI form: a two-letter country prefix and up to 15 letters or digits.
-fn is_eori(identifier: &str) -> bool {
-    identifier
-        .split_at_checked(2)
-        .is_some_and(|(prefix, rest)| {
-            prefix.chars().all(|c| c.is_ascii_uppercase())
-                && (1..=15).contains(&rest.len())
-                && rest.chars().all(|c| c.is_ascii_alphanumeric())
-        })
-}
-
-fn authorization(
-    licence: parse::ParsedAuthorization,
-    header: Option<&parse::FileHeader>,
-) -> Authorization {
-    let open = licence
-        .licence_type
-        .as_deref()
-        .is_some_and(|kind| kind.starts_with('O'));
-    let event = match licence.action {
-        parse::LicenceAction::Replace => {
-            header.map(|h| StatusEvent::new(LicenceAction::Amend, file_date(h)))
-        }
-        _ => licence
-            .valid_from
-            .clone()
-            .map(|start| StatusEvent::new(LicenceAction::Issue, start)),
-    }
-    .map(|event| StatusEvent {
-        source: event_source(header, &licence.transaction_ref),
-        ..event
-    });
-    let provisos = provisos(licence.restrictions.as_deref());
-    Authorization {
-        reference: licence.reference,
-        direction: match licence.direction {
-            Some(parse::Direction::Import) => Direction::Import,
-            Some(parse::Direction::Export) | None => Direction::Export,
-        },
-        // insert and replace: CHIEF only carries licences the authority has issued.
-        status: AuthorizationStatus::Issued,
-        open,
-        issuing_authority: ISSUING_AUTHORITY.to_owned(),
-        application_date: None,
-        issue_date: licence.issue_date,
-        valid_from: licence.valid_from,
-        valid_until: licence.valid_until,
-        parties: licence
-            .parties
-            .into_iter()
-            .map(|p| {
-                let trader = p.from_trader_record;
-                Party {
-                    role: match p.role {
-                        parse::PartyRole::Exporter => PartyRole::Exporter,
-                        parse::PartyRole::Importer => PartyRole::Importer,
-                        parse::PartyRole::EndUser => PartyRole::EndUser,
-                        parse::PartyRole::Other => PartyRole::Other,
+fn line(record: &Record, problems: &mut Vec<Diagnostic>) -> AuthorizationLine {
+    let hs_code = record.optional("commodity");
+    let controls = [
+        ("B", ControlledBy::Both),
+        ("O", ControlledBy::Unlimited),
+        ("Q", ControlledBy::Quantity),
+        ("V", ControlledBy::Value),
+    ];
+    let controlled_by = record.one_of("controlledBy", &controls, problems);
+    let by_quantity = matches!(
+        controlled_by,
+        Some(ControlledBy::Both | ControlledBy::Quantity)
+    );
+    let by_value = matches!(
+        controlled_by,
+        Some(ControlledBy::Both | ControlledBy::Value)
+    );
+    let quantity = record
+        .optional("quantityIssued")
+        .filter(|_| by_quantity)
+        .and_then(|amount| {
+            let unit_code = record.get("quantityUnit");
+            let unit = rec20_unit(unit_code);
+            if unit.is_none() {
+                problems.push(record.error(
+                    "quantityUnit",
+                    if unit_code.is_empty() {
+                        "required when controlledBy is B or Q".to_owned()
+                    } else {
+                        format!("CHIEF quantity code '{unit_code}' has no UN/ECE Rec 20 mapping")
                     },
-                    name: p.name,
-                    // The trader record holds the UK trader: a registered business.
-                    party_type: trader.then_some(PartyType::Company),
-                    address: p.address,
-                    country: p.country,
-                    identifiers: p
-                        .identifier
-                        .into_iter()
-                        .map(|id| {
-                            let scheme = if is_eori(&id) {
-                                IdentifierScheme::Eori
-                            } else {
-                                IdentifierScheme::Other
-                            };
-                            PartyIdentifier::new(scheme, id)
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
-        countries: [
-            (licence.destination_countries, 'D'),
-            (licence.prohibited_destination_countries, 'E'),
-            (licence.origin_countries, 'O'),
-            (licence.prohibited_origin_countries, 'P'),
-            (licence.transit_countries, 'R'),
-            (licence.prohibited_transit_countries, 'S'),
-        ]
-        .into_iter()
-        .flat_map(|(codes, usage)| codes.into_iter().map(move |code| (code, usage)))
-        .map(|(code, usage)| {
-            let (role, prohibited) = role(usage);
-            LicenceCountry {
-                prohibited,
-                ..LicenceCountry::new(code, role)
+                ));
             }
-        })
-        .collect(),
-        country_groups: licence
-            .country_groups
-            .into_iter()
-            .map(|group| {
-                let (role, prohibited) = role(group.usage);
-                CountryGroup {
-                    prohibited,
-                    ..CountryGroup::new(group.group, role)
-                }
-            })
-            .collect(),
-        end_use: None,
-        euc_reference: None,
-        provisos,
-        refusal_reasons: Vec::new(),
-        refusal_criteria: Vec::new(),
-        status_history: event.into_iter().collect(),
-        message: header.map(message_order),
-        lines: licence
-            .lines
-            .into_iter()
-            .map(|line| AuthorizationLine {
-                line_no: line.line_no,
-                description: line.description,
-                control_entry: line.control_entry,
-                hs_code: line.hs_code,
-                controlled_by: Some(match line.controlled_by {
-                    parse::ControlledBy::Both => ControlledBy::Both,
-                    parse::ControlledBy::Quantity => ControlledBy::Quantity,
-                    parse::ControlledBy::Value => ControlledBy::Value,
-                    parse::ControlledBy::Open => ControlledBy::Unlimited,
-                }),
-                quantity: line.quantity.map(|q| quantity(&q.amount, &q.unit)),
-                value: line.value.map(|v| money(&v.amount, &v.currency)),
-                make: None,
-                model: None,
-                serial_numbers: Vec::new(),
-                serials_complete: false,
-            })
-            .collect(),
+            Some(quantity(&amount, unit?))
+        });
+    let (control_entry, description) = split_control_entry(record.get("goodsDescription"));
+    let description = match (&hs_code, record.optional("commodityGroup")) {
+        _ if !description.is_empty() => description.to_owned(),
+        (Some(code), _) => format!("Commodity code {code}"),
+        (None, Some(group)) => format!("Commodity group {group}"),
+        // The host refuses a line without a description, naming it.
+        (None, None) => String::new(),
+    };
+    AuthorizationLine {
+        control_entry,
+        hs_code,
+        controlled_by,
+        quantity,
+        value: record
+            .optional("valueIssued")
+            .filter(|_| by_value)
+            .map(|amount| money(&amount, record.get("currency"))),
+        ..AuthorizationLine::new(record.number("lineNum", problems).unwrap_or(0), description)
+    }
+}
+
+/// CHIEF quantity codes (HMRC "UK trade tariff quantity codes") to UN/ECE Recommendation
+/// 20 unit codes. Only codes with an unambiguous Rec 20 equivalent are mapped; any other
+/// code is reported rather than guessed.
+///
+/// lite-hmrc's own `UnitMapping` sends LTR as 94 and MTQ as 2, which HMRC's list defines
+/// as "100 international units" and "kilogram of KOH"; its fixtures use 076 for litres.
+/// Those two codes are therefore not mapped.
+pub fn rec20_unit(chief_code: &str) -> Option<&'static str> {
+    // Codes are written with leading zeros (030) but are numbers.
+    let code: u32 = chief_code.trim().parse().ok()?;
+    Some(match code {
+        19 => "SET",
+        21 => "GRM",
+        23 => "KGM",
+        25 => "TNE",
+        30 => "NAR",
+        31 => "PR",
+        32 => "DZN",
+        45 => "MTK",
+        57 => "MTR",
+        74 => "MLT",
+        76 => "LTR",
+        87 => "MTQ",
+        110 => "4G",
+        111 => "MGM",
+        116 => "MC",
+        _ => return None,
+    })
+}
+
+/// Splits a leading national control list entry (`ML1.a.4`, `ML10.a`, `PL5001`) from a
+/// goods description. Only a first word that looks like a rating and is followed by more
+/// text is taken, so a description such as "ML3" alone stays a description.
+fn split_control_entry(description: &str) -> (Option<String>, &str) {
+    let Some((first, rest)) = description.split_once(' ') else {
+        return (None, description);
+    };
+    let looks_like_rating = (first.starts_with("ML") || first.starts_with("PL"))
+        && first
+            .get(2..3)
+            .is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()))
+        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '.');
+    if looks_like_rating && !rest.trim().is_empty() {
+        (Some(first.to_owned()), rest.trim())
+    } else {
+        (None, description)
     }
 }
 
@@ -334,6 +488,8 @@ export_plugin!(ChiefLicences);
 
 #[cfg(test)]
 mod plugin_tests {
+    use interlock_pdk::testing::{self, problems};
+
     use super::*;
 
     /// The PDK's record types have no `PartialEq`: compare what they print.
@@ -347,13 +503,7 @@ mod plugin_tests {
     }
 
     fn run(bytes: &[u8]) -> Translation {
-        let mut plugin = ChiefLicences::default();
-        let mut out = Translation::default();
-        for chunk in bytes.chunks(64) {
-            out.extend(plugin.feed(chunk).expect("feeds"));
-        }
-        out.extend(plugin.finish().expect("finishes"));
-        out
+        testing::translate::<ChiefLicences>(bytes, 64).expect("translates")
     }
 
     /// A one-file message around the given licence transactions (each ending in `end`).
@@ -657,5 +807,214 @@ mod plugin_tests {
         assert_eq!(parties[1].role, PartyRole::EndUser);
         assert_eq!(parties[1].party_type, None);
         assert!(parties[1].identifiers.is_empty());
+    }
+
+    fn sample(name: &str) -> Option<Vec<u8>> {
+        testing::real_sample(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/chief-licence-usage-messages")
+                .join(name),
+        )
+    }
+
+    #[test]
+    fn the_fixture_maps_every_field_of_a_licence() {
+        let out = run(include_bytes!("../fixtures/licences-2026.txt"));
+        let canada_draft = &out.records[1];
+        assert_eq!(canada_draft.line, Some(10));
+        let canada = licence(canada_draft);
+        assert_eq!(canada.direction, Direction::Export);
+        assert!(!canada.open);
+        assert_eq!(canada.issue_date.as_deref(), Some("2026-03-01"));
+        assert_eq!(canada.valid_until.as_deref(), Some("2027-03-01"));
+        assert_same!(
+            canada.countries,
+            [LicenceCountry::new("CA", CountryRole::Destination)]
+        );
+        assert_same!(
+            canada.parties,
+            [
+                Party::new(PartyRole::Exporter, "Albion Arms Ltd")
+                    .party_type(PartyType::Company)
+                    .address("Unit 4 Forge Park, Tyseley, Birmingham, West Midlands, B11 2AA")
+                    .country("GB")
+                    .identified(IdentifierScheme::Eori, "GB100200300000"),
+                Party::new(PartyRole::EndUser, "Royal Canadian Mounted Police")
+                    .address("73 Leikin Drive, Ottawa ON, K1A 0R2")
+                    .country("CA"),
+            ]
+        );
+        assert_same!(
+            canada.lines[0],
+            AuthorizationLine {
+                control_entry: Some("ML1.a.1".into()),
+                hs_code: Some("9302000000".into()),
+                controlled_by: Some(ControlledBy::Both),
+                quantity: Some(quantity("300", "NAR")),
+                value: Some(money("120000.00", "GBP")),
+                ..AuthorizationLine::new(1, "Self-loading pistols, 9x19mm")
+            }
+        );
+        let import = licence(&out.records[6]);
+        assert_eq!(import.direction, Direction::Import);
+        assert_same!(
+            import.countries,
+            [LicenceCountry::new("AT", CountryRole::Origin)]
+        );
+        let roles: Vec<PartyRole> = import.parties.iter().map(|p| p.role).collect();
+        assert_eq!(roles, [PartyRole::Importer, PartyRole::Exporter]);
+    }
+
+    #[test]
+    fn chunks_of_any_size_give_the_same_translation() {
+        let fixture = include_bytes!("../fixtures/licences-2026.txt");
+        let out = testing::check_chunking::<ChiefLicences>(fixture).expect("translates");
+        assert_eq!(out.records.len(), 7);
+    }
+
+    #[test]
+    fn the_real_spire_sample_maps_with_every_unit() {
+        let Some(bytes) = sample("CHIEF_LIVE_SPIRE_licenceData_1_202001010000") else {
+            return;
+        };
+        let out = run(&bytes);
+        assert_eq!(problems(&out), Vec::<String>::new());
+        let [draft] = out.records.as_slice() else {
+            panic!("{:?}", out.records);
+        };
+        let licence = licence(draft);
+        assert_eq!(licence.reference, "GBSIEL/2020/0000001/P");
+        let units: Vec<&str> = licence
+            .lines
+            .iter()
+            .filter_map(|l| l.quantity.as_ref().map(|q| q.unit.as_str()))
+            .collect();
+        assert_eq!(
+            units,
+            ["NAR", "MGM", "TNE", "MC", "4G", "MLT", "MGM", "LTR"]
+        );
+        assert_eq!(licence.parties[1].name, "End User");
+        assert_eq!(licence.parties[1].country.as_deref(), Some("GB"));
+        assert!(
+            licence.parties[0]
+                .address
+                .as_deref()
+                .is_some_and(|a| a.ends_with("GU40 2LX"))
+        );
+    }
+
+    #[test]
+    fn the_real_icms_import_samples_map() {
+        for (name, lines) in [
+            ("fa_oil_insert", 1),
+            ("fa_sil_insert", 6),
+            ("sanction_insert", 3),
+        ] {
+            let Some(bytes) = sample(name) else {
+                return;
+            };
+            let out = run(&bytes);
+            assert_eq!(problems(&out), Vec::<String>::new(), "{name}");
+            let licence = licence(&out.records[0]);
+            assert_eq!(licence.direction, Direction::Import, "{name}");
+            assert_eq!(licence.lines.len(), lines, "{name}");
+        }
+        if let Some(bytes) = sample("fa_oil_insert") {
+            let out = run(&bytes);
+            let licence = licence(&out.records[0]);
+            assert!(licence.open);
+            assert_same!(
+                licence.country_groups,
+                [CountryGroup::new("G001", CountryRole::Origin)]
+            );
+            assert_eq!(
+                licence.lines[0].controlled_by,
+                Some(ControlledBy::Unlimited)
+            );
+        }
+        if let Some(bytes) = sample("sanction_insert") {
+            let out = run(&bytes);
+            let line = &licence(&out.records[0]).lines[0];
+            assert_eq!(line.description, "Commodity code 7214993100");
+            assert_same!(line.quantity, Some(quantity("26710", "KGM")));
+        }
+    }
+
+    #[test]
+    fn other_chief_messages_are_refused_with_their_type() {
+        for (name, found) in [
+            ("ILBDOTI_live_CHIEF_usageData_1_202001010000", "usageData"),
+            (
+                "ILBDOTI_live_CHIEF_licenceReply_1_202001010000",
+                "licenceReply",
+            ),
+            (
+                "CHIEF_licenceReply_accepted_and_rejected_example",
+                "licenceReply",
+            ),
+        ] {
+            let Some(bytes) = sample(name) else {
+                return;
+            };
+            let out = run(&bytes);
+            assert!(out.records.is_empty(), "{name}");
+            assert_eq!(
+                problems(&out),
+                [format!(
+                    "file: dataId: line 1: message type is '{found}', expected 'licenceData'"
+                )],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_fields_keep_the_licence_back_and_name_line_and_field() {
+        let out = run(&file(&[
+            "licence\\\\amend\\GBSIEL/2026/0000001/P\\\\X\\2026-01-01
+            trader\\\\\\\\\\\\Unit 4
+            country\\BR\\G001\\D
+            country\\\\\\Z
+            line\\1\\\\\\\\\\Rifles\\Q\\\\094\\\\1\\\\\\\\\\\\
+            line\\x\\\\\\\\\\Rifles\\W\\\\\\\\\\\\\\\\\\\\",
+        ]));
+        assert!(out.records.is_empty());
+        assert_eq!(
+            problems(&out),
+            [
+                "line 2: transactionRef: required but empty",
+                "line 2: action: `amend` is not one of insert, replace, cancel",
+                "line 2: licenceType: required but empty",
+                "line 2: usage: `X` is not one of E, I",
+                "line 2: startDate: `2026-01-01` is not a date in ccyymmdd form",
+                "line 3: name: required but empty",
+                "line 3: turn: either TURN or rpaTraderId is required",
+                "line 4: group: must be empty when a country code is given",
+                "line 5: use: `Z` is not one of D, E, O, P, R, S",
+                "line 6: quantityUnit: CHIEF quantity code '094' has no UN/ECE Rec 20 mapping",
+                "line 7: controlledBy: `W` is not one of B, O, Q, V",
+                "line 7: lineNum: `x` is not a whole number in range",
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_outside_ascii_read_as_latin_1_with_a_warning() {
+        let mut bytes = file(&[&format!(
+            "{INSERT}
+            line\\1\\\\\\\\\\Rifles\\Q\\\\030\\\\1\\\\\\\\\\\\"
+        )]);
+        let at = bytes
+            .windows(7)
+            .position(|w| w == b"Policia")
+            .expect("the end user");
+        bytes.splice(at..at + 7, b"Polic\xeda".iter().copied());
+        let out = run(&bytes);
+        assert_eq!(
+            licence(&out.records[0]).parties[1].name,
+            "Polic\u{ed}a Federal"
+        );
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert_eq!(out.diagnostics[0].severity, Severity::Warning);
     }
 }

@@ -1,5 +1,7 @@
 //! UK LITE's JSON licence payload (the `licence` objects LITE sends to HMRC through
-//! lite-hmrc), mapped to interlock records (record model 2). Parsing lives in `parse.rs`.
+//! lite-hmrc), mapped to interlock records (record model 2). Parsing lives in `parse.rs`,
+//! which also says what it reports itself (the payload's shape, on the JSON path's line);
+//! dates, times, numbers and country codes are passed on as written for the host to check.
 //!
 //! `action` (lite-api `HMRCIntegrationActionEnum`, lite-hmrc `LicenceActionEnum`):
 //!
@@ -34,22 +36,16 @@
 //! | `lines[].controlled_by` | open licence: unlimited; a quantity: quantity (lite-hmrc sends CHIEF `Q`) |
 //! | `lines[].serial_numbers` | `serial_numbers` (extension, LITE `FirearmGoodDetails`) |
 //! | `lines[].serials_complete` | `serial_numbers_available` = `AVAILABLE` and, where given, `number_of_items` serials |
-//!
-//! LITE does not name the issuing authority in the payload; it is always the UK's Export
-//! Control Joint Unit, which operates LITE.
+//! | `issuing_authority` | always the UK's Export Control Joint Unit, which operates LITE (the payload does not name it) |
 
 mod parse;
 
 use interlock_pdk::prelude::*;
 
-const AGENCY: &str = "licensing";
-const ISSUING_AUTHORITY: &str = "Export Control Joint Unit";
-/// The stream all payloads belong to.
-const STREAM: &str = "LITE licence payload";
-
 #[derive(Default)]
 pub struct LiteJson {
-    parser: Option<parse::Parser>,
+    /// JSON is read whole, in `finish`.
+    input: Vec<u8>,
     /// `--option received_on=YYYY-MM-DD`: when the payload arrived, the effective date of
     /// status changes that carry no `effective_date` of their own.
     received_on: Option<String>,
@@ -80,241 +76,12 @@ impl Plugin for LiteJson {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<Translation> {
-        let parser = self.parser.get_or_insert_with(parse::Parser::new);
-        Ok(translate(parser.feed(chunk), self.received_on.as_deref()))
+        self.input.extend_from_slice(chunk);
+        Ok(Translation::default())
     }
 
     fn finish(&mut self) -> Result<Translation> {
-        // `new`, not `default`: it starts counting lines at 1 even for an empty file.
-        let parser = match self.parser.take() {
-            Some(parser) => parser,
-            None => parse::Parser::new(),
-        };
-        Ok(translate(parser.finish(), self.received_on.as_deref()))
-    }
-}
-
-fn translate(items: Vec<parse::Parsed>, received_on: Option<&str>) -> Translation {
-    let mut out = Translation::default();
-    for item in items {
-        match item {
-            parse::Parsed::Authorization(licence) => {
-                let line = licence.line;
-                let reference = licence.reference.clone();
-                match message(licence, received_on) {
-                    Ok(Some(body)) => out.record(AGENCY, reference, line, body),
-                    Ok(None) => out.warning(
-                        line,
-                        "action",
-                        "lite-payload",
-                        format!("licence {reference}: action `open` (the licence is in use) changes nothing"),
-                    ),
-                    Err(message) => out.error(line, "effective_date", "lite-payload", message),
-                }
-            }
-            parse::Parsed::Problem(problem) => out.error(
-                problem.line,
-                &problem.field,
-                "lite-payload",
-                problem.message,
-            ),
-        }
-    }
-    out
-}
-
-fn message_order() -> MessageOrder {
-    MessageOrder::new(STREAM)
-}
-
-/// The record a payload gives: a licence, a status change, or nothing (`open`).
-fn message(
-    licence: parse::ParsedAuthorization,
-    received_on: Option<&str>,
-) -> std::result::Result<Option<Body>, String> {
-    use parse::LicenceAction as A;
-    use parse::LiteStatus as S;
-    let action = match licence.action {
-        A::Insert | A::Update | A::Replace => {
-            return Ok(Some(Body::Authorization(authorization(licence))));
-        }
-        A::Open => return Ok(None),
-        A::Cancel => match licence.lite_status {
-            Some(S::Revoked) => LicenceAction::Revoke,
-            Some(S::Surrendered) => LicenceAction::Surrender,
-            Some(S::Suspended) => LicenceAction::Suspend,
-            Some(S::Expired) => LicenceAction::Expire,
-            Some(S::Exhausted) => LicenceAction::Exhaust,
-            _ => LicenceAction::Cancel,
-        },
-        A::Exhaust => LicenceAction::Exhaust,
-        A::Expire => LicenceAction::Expire,
-        A::Surrender => LicenceAction::Surrender,
-    };
-    let Some(date) = licence
-        .effective_date
-        .clone()
-        .or(received_on.map(str::to_owned))
-    else {
-        return Err(format!(
-            "{} of licence {} needs the date it takes effect (`effective_date`); the LITE payload carries none: give the day it was received with `--option received_on=YYYY-MM-DD`",
-            action_name(action),
-            licence.reference
-        ));
-    };
-    Ok(Some(Body::AuthorizationStatusChange(StatusChange {
-        event: event(&licence, action, date),
-        message: Some(message_order()),
-        ..StatusChange::new(licence.reference.clone(), StatusEvent::new(action, ""))
-    })))
-}
-
-fn action_name(action: LicenceAction) -> &'static str {
-    match action {
-        LicenceAction::Apply => "apply",
-        LicenceAction::Refuse => "refuse",
-        LicenceAction::Issue => "issue",
-        LicenceAction::Amend => "amend",
-        LicenceAction::Suspend => "suspend",
-        LicenceAction::Reinstate => "reinstate",
-        LicenceAction::Revoke => "revoke",
-        LicenceAction::Cancel => "cancel",
-        LicenceAction::Surrender => "surrender",
-        LicenceAction::Expire => "expire",
-        LicenceAction::Exhaust => "exhaust",
-    }
-}
-
-fn event(licence: &parse::ParsedAuthorization, action: LicenceAction, date: String) -> StatusEvent {
-    StatusEvent {
-        effective_time: licence.effective_time.clone(),
-        source: licence
-            .lite_id
-            .as_ref()
-            .map(|id| format!("{STREAM}, licence id {id}")),
-        ..StatusEvent::new(action, date)
-    }
-}
-
-/// An identifier of EORI form: a two-letter country prefix and up to 15 letters or digits.
-fn is_eori(identifier: &str) -> bool {
-    identifier
-        .split_at_checked(2)
-        .is_some_and(|(prefix, rest)| {
-            prefix.chars().all(|c| c.is_ascii_uppercase())
-                && (1..=15).contains(&rest.len())
-                && rest.chars().all(|c| c.is_ascii_alphanumeric())
-        })
-}
-
-fn authorization(licence: parse::ParsedAuthorization) -> Authorization {
-    let open = matches!(
-        licence.licence_type.to_ascii_lowercase().as_str(),
-        "oiel" | "ogel" | "oicl" | "open"
-    );
-    let date = licence
-        .effective_date
-        .clone()
-        .or_else(|| licence.valid_from.clone());
-    let actions: &[LicenceAction] = match (licence.action, licence.lite_status) {
-        (parse::LicenceAction::Insert, _) => &[LicenceAction::Issue],
-        (_, Some(parse::LiteStatus::Reinstated)) => {
-            &[LicenceAction::Amend, LicenceAction::Reinstate]
-        }
-        _ => &[LicenceAction::Amend],
-    };
-    let status_history = match date {
-        Some(date) => actions
-            .iter()
-            .map(|action| event(&licence, *action, date.clone()))
-            .collect(),
-        None => Vec::new(),
-    };
-    Authorization {
-        reference: licence.reference,
-        direction: match licence.direction {
-            parse::Direction::Export => Direction::Export,
-            parse::Direction::Import => Direction::Import,
-            parse::Direction::Transshipment => Direction::Transshipment,
-            parse::Direction::Brokering => Direction::Brokering,
-        },
-        status: AuthorizationStatus::Issued,
-        open,
-        issuing_authority: ISSUING_AUTHORITY.to_owned(),
-        application_date: None,
-        issue_date: licence.issue_date,
-        valid_from: licence.valid_from,
-        valid_until: licence.valid_until,
-        parties: licence
-            .parties
-            .into_iter()
-            .map(|p| Party {
-                role: match p.role {
-                    parse::PartyRole::Exporter => PartyRole::Exporter,
-                    parse::PartyRole::Importer => PartyRole::Importer,
-                    parse::PartyRole::Broker => PartyRole::Broker,
-                    parse::PartyRole::EndUser => PartyRole::EndUser,
-                },
-                name: p.name,
-                party_type: p.organisation.then_some(PartyType::Company),
-                address: p.address,
-                country: p.country,
-                identifiers: p
-                    .identifier
-                    .into_iter()
-                    .map(|id| {
-                        let scheme = if is_eori(&id) {
-                            IdentifierScheme::Eori
-                        } else {
-                            IdentifierScheme::Other
-                        };
-                        PartyIdentifier::new(scheme, id)
-                    })
-                    .collect(),
-            })
-            .collect(),
-        countries: [
-            (licence.destination_countries, CountryRole::Destination),
-            (licence.origin_countries, CountryRole::Origin),
-        ]
-        .into_iter()
-        .flat_map(|(codes, role)| codes.into_iter().map(move |c| LicenceCountry::new(c, role)))
-        .collect(),
-        country_groups: licence
-            .country_group
-            .into_iter()
-            .map(|name| CountryGroup::new(name, CountryRole::Destination))
-            .collect(),
-        end_use: None,
-        euc_reference: None,
-        provisos: Vec::new(),
-        refusal_reasons: Vec::new(),
-        refusal_criteria: Vec::new(),
-        status_history,
-        message: Some(message_order()),
-        lines: licence
-            .lines
-            .into_iter()
-            .map(|line| AuthorizationLine {
-                line_no: line.line_no,
-                description: line.description,
-                control_entry: line.control_entry,
-                hs_code: None,
-                controlled_by: if open {
-                    Some(ControlledBy::Unlimited)
-                } else if line.quantity.is_some() {
-                    Some(ControlledBy::Quantity)
-                } else {
-                    None
-                },
-                quantity: line.quantity.map(|q| quantity(&q.amount, &q.unit)),
-                value: line.value.map(|v| money(&v.amount, &v.currency)),
-                make: None,
-                model: None,
-                serial_numbers: line.serial_numbers,
-                serials_complete: line.serials_complete,
-            })
-            .collect(),
+        Ok(parse::translate(&self.input, self.received_on.as_deref()))
     }
 }
 
@@ -323,6 +90,8 @@ export_plugin!(LiteJson);
 #[cfg(test)]
 mod plugin_tests {
     use super::*;
+    use interlock_pdk::testing;
+    use parse::action_name;
 
     /// The PDK's record types have no `PartialEq`: compare what they print.
     macro_rules! assert_same {
@@ -335,15 +104,8 @@ mod plugin_tests {
         run_with(bytes, &[])
     }
 
-    fn run_with(bytes: &[u8], options: &[(String, String)]) -> Translation {
-        let mut plugin = LiteJson::default();
-        plugin.start(options).expect("options");
-        let mut out = Translation::default();
-        for chunk in bytes.chunks(100) {
-            out.extend(plugin.feed(chunk).expect("feeds"));
-        }
-        out.extend(plugin.finish().expect("finishes"));
-        out
+    fn run_with(bytes: &[u8], options: &[(&str, &str)]) -> Translation {
+        testing::translate_with::<LiteJson>(options, bytes, 100).expect("translates")
     }
 
     fn licence(draft: &Draft) -> &Authorization {
@@ -367,8 +129,10 @@ mod plugin_tests {
         "end_user": {"name": "Policia Federal", "address": {"line_1": "Brasilia", "country": {"id": "BR"}}}"#;
 
     #[test]
-    fn the_fixture_gives_the_scenario_licences_without_problems() {
-        let out = run(include_bytes!("../fixtures/licences-2026.json"));
+    fn the_fixture_gives_the_scenario_licences_without_problems_whatever_the_chunking() {
+        let out =
+            testing::check_chunking::<LiteJson>(include_bytes!("../fixtures/licences-2026.json"))
+                .expect("translates");
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let references: Vec<&str> = out.records.iter().map(|d| d.source_ref.as_str()).collect();
         assert_eq!(
@@ -510,8 +274,7 @@ mod plugin_tests {
             ]
         );
         // With the day the payload was received, the bare cancel imports as of that day.
-        let received = [("received_on".to_owned(), "2026-05-04".to_owned())];
-        let out = run_with(input.as_bytes(), &received);
+        let out = run_with(input.as_bytes(), &[("received_on", "2026-05-04")]);
         assert!(
             out.diagnostics
                 .iter()

@@ -10,10 +10,12 @@
 //!
 //! The file is UTF-8 CSV, read by the PDK's `CsvReader` (quoted fields may hold commas,
 //! `""` and line breaks; `\r\n` or `\n`; a byte-order mark skipped). A bad row (unknown
-//! event or status, bad date or year, missing make/serial, wrong column count, a quote left
-//! open, bytes that are not UTF-8) gives an error diagnostic with its line (and column name);
-//! the file is then refused as a whole by interlock, so the register is fixed and exported
-//! again.
+//! event or status, bad year, missing make/serial, wrong column count, a quote left open,
+//! bytes that are not UTF-8) gives an error diagnostic with its line and column name.
+//! Dates and country codes are passed on as written: the host checks them and names the
+//! record field (`record.recorded_date` of the item, `record.date` of the case) on the
+//! record's line. Either way the file is then refused as a whole by interlock, so the
+//! register is fixed and exported again.
 //!
 //! Rows sharing a `case_ref` become one `police_case` record with one item per row (the
 //! case is emitted when the file ends, since rows of a case need not be adjacent). Each
@@ -25,6 +27,8 @@ use std::collections::BTreeMap;
 use interlock_pdk::prelude::*;
 
 const AGENCY: &str = "police";
+/// The register's keeper, the agency of every case.
+const POLICE_AGENCY: &str = "National Police Firearms Unit";
 const HEADER: [&str; 15] = [
     "case_ref",
     "event",
@@ -95,65 +99,32 @@ impl Plugin for PoliceFirearmsCsv {
     }
 }
 
+/// A register code in any case, with spaces or hyphens for underscores.
+fn code(text: &str) -> String {
+    text.trim().to_ascii_lowercase().replace([' ', '-'], "_")
+}
+
 fn event(text: &str) -> Option<PoliceEvent> {
-    Some(
-        match text
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "seizure" => PoliceEvent::Seizure,
-            "loss" => PoliceEvent::Loss,
-            "theft" => PoliceEvent::Theft,
-            "recovery" => PoliceEvent::Recovery,
-            "trace_request_sent" => PoliceEvent::TraceRequestSent,
-            "trace_request_received" => PoliceEvent::TraceRequestReceived,
-            _ => return None,
-        },
-    )
+    Some(match code(text).as_str() {
+        "seizure" => PoliceEvent::Seizure,
+        "loss" => PoliceEvent::Loss,
+        "theft" => PoliceEvent::Theft,
+        "recovery" => PoliceEvent::Recovery,
+        "trace_request_sent" => PoliceEvent::TraceRequestSent,
+        "trace_request_received" => PoliceEvent::TraceRequestReceived,
+        _ => return None,
+    })
 }
 
 fn trace_status(text: &str) -> Option<TraceStatus> {
-    Some(
-        match text
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "not_requested" => TraceStatus::NotRequested,
-            "pending" => TraceStatus::Pending,
-            "traced" => TraceStatus::Traced,
-            "untraceable" => TraceStatus::Untraceable,
-            "closed" => TraceStatus::Closed,
-            _ => return None,
-        },
-    )
-}
-
-/// `YYYY-MM-DD` with a real month and a day that month can have. The host checks dates
-/// too, but here the message can name the register's column.
-fn is_iso_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return false;
-    };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
+    Some(match code(text).as_str() {
+        "not_requested" => TraceStatus::NotRequested,
+        "pending" => TraceStatus::Pending,
+        "traced" => TraceStatus::Traced,
+        "untraceable" => TraceStatus::Untraceable,
+        "closed" => TraceStatus::Closed,
+        _ => return None,
+    })
 }
 
 fn year(text: &str, line: u64, field: &str, out: &mut Translation) -> Option<i16> {
@@ -230,16 +201,6 @@ impl PoliceFirearmsCsv {
             );
             return Ok(());
         };
-        let date = field("date");
-        if !is_iso_date(date) {
-            out.error(
-                line,
-                "date",
-                "bad-date",
-                format!("`{date}` is not a date in the form YYYY-MM-DD"),
-            );
-            return Ok(());
-        }
         if field("serial").is_empty() || field("make").is_empty() {
             let missing = if field("make").is_empty() {
                 "make"
@@ -273,46 +234,32 @@ impl PoliceFirearmsCsv {
         );
         let import_year = year(field("import_mark_year"), line, "import_mark_year", out);
         let item = Item {
-            make: field("make").to_owned(),
             model: non_empty(field("model")),
             calibre: non_empty(field("calibre")),
             item_type: non_empty(field("type")),
-            serial: field("serial").to_owned(),
             country_of_manufacture: non_empty(field("country_of_manufacture")),
             year_of_manufacture,
             import_mark: non_empty(field("import_mark_country")).map(|country| ImportMark {
                 country,
                 year: import_year,
             }),
-            other_marks: Vec::new(),
-            control_entry: None,
             recorded_date: non_empty(field("date")),
+            ..Item::new(field("make"), field("serial"))
         };
         let key = item_key(&item.make, &item.serial);
         if self.items_seen.insert(key.clone()) {
             out.record(AGENCY, key, line, Body::Item(item.clone()));
         }
-        let place = non_empty(field("place"));
-        let country = non_empty(field("country"));
-        let date = field("date").to_owned();
         let (_, case) = self.cases.entry(case_ref.clone()).or_insert_with(|| {
-            (
-                line,
-                PoliceCase {
-                    case_ref,
-                    police_agency: "National Police Firearms Unit".to_owned(),
-                    date,
-                    location: place,
-                    country: country.clone(),
-                    event,
-                    items: Vec::new(),
-                    parties: Vec::new(),
-                    trace_status,
-                    // iARMS trace requests go to the country of manufacture.
-                    trace_counterpart: None,
-                },
-            )
+            let case = PoliceCase {
+                location: non_empty(field("place")),
+                country: non_empty(field("country")),
+                trace_status,
+                ..PoliceCase::new(case_ref, POLICE_AGENCY, field("date"), event)
+            };
+            (line, case)
         });
+        // iARMS trace requests go to the country of manufacture.
         if matches!(
             case.event,
             PoliceEvent::TraceRequestSent | PoliceEvent::TraceRequestReceived
@@ -392,12 +339,27 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_checked_in_the_plugin() {
-        assert!(is_iso_date("2026-02-28"));
-        assert!(is_iso_date("2024-02-29"));
-        for bad in ["2026-02-29", "2026-13-01", "14/06/2026", "2026-6-14", ""] {
-            assert!(!is_iso_date(bad), "{bad}");
-        }
+    fn dates_are_passed_on_as_written_for_the_host_to_check() {
+        // The host refuses `14/10/2026`, naming `record.recorded_date` and `record.date`.
+        let text = format!(
+            "{}\nC-3,theft,14/10/2026,,GB,Beretta,92FS,,,B1,IT,2018,,,\n",
+            HEADER.join(",")
+        );
+        let out = translate(&text, 5).expect("translates");
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let dates: Vec<(Option<u64>, Option<&str>)> = out
+            .records
+            .iter()
+            .map(|d| match &d.record {
+                Body::Item(item) => (d.line, item.recorded_date.as_deref()),
+                Body::PoliceCase(case) => (d.line, Some(case.date.as_str())),
+                _ => (d.line, None),
+            })
+            .collect();
+        assert_eq!(
+            dates,
+            [(Some(2), Some("14/10/2026")), (Some(2), Some("14/10/2026"))]
+        );
     }
 
     #[test]

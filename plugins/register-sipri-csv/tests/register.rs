@@ -13,19 +13,14 @@ use interlock_core::control_list::{AttScope, ControlLists};
 use interlock_core::model as core;
 use interlock_core::validate::Validator;
 use interlock_pdk::prelude::*;
-use register_sipri_csv::{CATEGORIES, NAMES, RegisterSipriCsv};
+use interlock_pdk::testing;
+use register_sipri_csv::{CATEGORIES, NAMES, RegisterSipriCsv, classify};
 
 /// The host's chunk size.
 const CHUNK: usize = 1 << 20;
 
 fn translate(bytes: &[u8], chunk: usize) -> Translation {
-    let mut plugin = RegisterSipriCsv::default();
-    let mut out = Translation::default();
-    for piece in bytes.chunks(chunk) {
-        out.extend(plugin.feed(piece).expect("feeds"));
-    }
-    out.extend(plugin.finish().expect("finishes"));
-    out
+    testing::translate::<RegisterSipriCsv>(bytes, chunk).expect("translates")
 }
 
 fn transfer(draft: &Draft) -> &ReportedTransfer {
@@ -121,10 +116,20 @@ fn every_code_in_the_tables_is_one_interlock_accepts() {
             );
         }
     }
-    for former in ["SU", "YU", "CS", "DD", "YD", "ZR"] {
+    // Former States: their ISO 3166-3 codes, from the PDK's reference table.
+    for (name, former) in [
+        ("Soviet Union", "SU"),
+        ("Yugoslavia", "YU"),
+        ("Czechoslovakia", "CS"),
+        ("Serbia and Montenegro", "CS"),
+        ("East Germany (GDR)", "DD"),
+        ("South Yemen", "YD"),
+        ("Zaire", "ZR"),
+    ] {
+        assert_eq!(classify(name).code(), Some(former), "{name}");
         assert!(
-            NAMES.iter().any(|(_, code)| *code == Some(former)),
-            "{former}"
+            interlock_core::reference::former_country_name(former).is_some(),
+            "{name}: {former} is not in ISO 3166-3"
         );
     }
     for (description, category) in CATEGORIES {
@@ -138,31 +143,30 @@ fn every_code_in_the_tables_is_one_interlock_accepts() {
 
 #[test]
 fn the_sample_validates() {
-    let out = translate(include_bytes!("../fixtures/register-sample.csv"), CHUNK);
+    // Fed whole and in chunks of every size: the same records and diagnostics.
+    let out = testing::check_chunking::<RegisterSipriCsv>(include_bytes!(
+        "../fixtures/register-sample.csv"
+    ))
+    .expect("translates");
     assert_eq!(errors(&out), Vec::<String>::new());
     assert_eq!(problems(&out), Vec::<String>::new());
     assert_eq!(out.records.len(), 12);
 }
 
 fn real_register() -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/sipri-trade-register/trade-register.csv");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(error) if std::env::var_os("INTERLOCK_REQUIRE_REAL_SAMPLES").is_some() => {
-            panic!(
-                "{}: {error} (INTERLOCK_REQUIRE_REAL_SAMPLES is set)",
-                path.display()
-            )
-        }
-        Err(_) => {
-            eprintln!(
-                "skipping: {} not present (set INTERLOCK_REQUIRE_REAL_SAMPLES to make this a failure)",
-                path.display()
-            );
-            None
-        }
-    }
+    testing::real_sample(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/sipri-trade-register/trade-register.csv"),
+    )
+}
+
+#[test]
+fn bad_rows_are_diagnosed_alike_in_any_chunks() {
+    let out = testing::check_chunking::<RegisterSipriCsv>(include_bytes!(
+        "../fixtures/rejected/bad-rows.csv"
+    ))
+    .expect("translates");
+    assert!(errors(&out).len() > 1, "{:?}", errors(&out));
 }
 
 /// Deal rows, counted without the plugin: lines after the header that are not blank and

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use interlock_core::store::Store;
 
-use super::{Context, EXIT_INTEGRITY, Failure, print_json};
+use super::{Context, EXIT_INTEGRITY, Failure, print_json, print_json_lines};
 use crate::output::{print_table, table};
 
 #[derive(Subcommand)]
@@ -13,11 +13,14 @@ pub enum AuditCommand {
     /// Recompute the audit chain and check every record against it: detects entries or
     /// records edited, deleted or reordered outside interlock.
     Verify {
+        /// Print one JSON line: `intact`, `audit_entries`, `revisions`, `problems`.
         #[arg(long)]
         json: bool,
     },
     /// List the audit log, oldest first.
     Log {
+        /// Print JSON Lines: one audit entry per line (`seq`, `at`, `actor`, `action`,
+        /// `subject`, `details`, `prev_hash`, `hash`).
         #[arg(long)]
         json: bool,
     },
@@ -62,7 +65,7 @@ pub fn run(context: &Context, command: AuditCommand) -> Result<ExitCode, Failure
             let store = context.open_store()?;
             let entries = store.audit_log()?;
             if json {
-                return print_json(&entries).map(|()| ExitCode::SUCCESS);
+                return print_json_lines(&entries).map(|()| ExitCode::SUCCESS);
             }
             let mut out = table(&["SEQ", "AT", "ACTOR", "ACTION", "SUBJECT", "HASH"]);
             for entry in &entries {

@@ -41,7 +41,8 @@ pub struct CheckArgs {
     /// Only findings that involve a record of this agency.
     #[arg(long)]
     agency: Option<String>,
-    /// Print each finding as one JSON object per line (JSON Lines) instead of a table.
+    /// Print JSON Lines: one finding per line, as `finding list --json` prints it, with
+    /// `new`: whether this run found it first.
     #[arg(long)]
     json: bool,
     /// Exit with code 6 if an open or confirmed finding has this severity or higher
@@ -66,7 +67,9 @@ pub enum FindingCommand {
         /// Include findings the data no longer shows (resolved).
         #[arg(long)]
         all: bool,
-        /// One JSON object per line.
+        /// Print JSON Lines: one stored finding per line (`finding`: `id`, `rule`,
+        /// `severity`, `key`, `explanation`, `date`, `evidence`; `state`, `first_seen`,
+        /// `last_seen`, `resolved_at`, `history`).
         #[arg(long)]
         json: bool,
     },
@@ -74,6 +77,7 @@ pub enum FindingCommand {
     Show {
         /// Finding id (or a unique prefix of at least 6 characters).
         id: String,
+        /// Print the stored finding as one JSON line, as `finding list --json` does.
         #[arg(long)]
         json: bool,
     },
@@ -116,7 +120,8 @@ pub struct TraceArgs {
     /// Only records whose make agrees (where they give one).
     #[arg(long)]
     make: Option<String>,
-    /// One JSON object per step (JSON Lines).
+    /// Print JSON Lines: one step per line (`date`, `agency`, `event`, `evidence`), oldest
+    /// first.
     #[arg(long)]
     json: bool,
 }

@@ -8,47 +8,67 @@ use clap::Subcommand;
 use interlock_core::control_list::{ControlList, ControlLists, classify_hs, diff};
 use interlock_core::store::{ControlListOutcome, SourceFile};
 
-use super::{Context, EXIT_NOT_FOUND, EXIT_REFUSED, Failure, print_json, read_input};
+use super::{
+    Context, EXIT_NOT_FOUND, EXIT_REFUSED, Failure, io_exit_code, print_json, print_json_lines,
+    read_input,
+};
 
 #[derive(Subcommand)]
 pub enum ControlListCommand {
     /// Import a control list version from a TOML file (format: fixtures/control-list/README.md).
     /// Refused if its version number understates its changes.
-    Import { file: PathBuf },
+    Import {
+        /// The control list's TOML file.
+        file: PathBuf,
+    },
     /// The versions in the store, with the dates they came into force.
     Versions {
+        /// Print JSON Lines: one version per line (`name`, `version`, `valid_from`,
+        /// `entries`: how many).
         #[arg(long)]
         json: bool,
     },
     /// Print the entry tree of a version (default: the one in force today).
     List {
+        /// A version in the store (e.g. 1.1.0) or a TOML file [default: the one in force].
         #[arg(long)]
         version: Option<String>,
+        /// Print the whole list as one JSON line, as its TOML file has it.
         #[arg(long)]
         json: bool,
     },
     /// Show one entry.
     Show {
+        /// The entry id, e.g. ML1.a.
         id: String,
+        /// A version in the store (e.g. 1.1.0) or a TOML file [default: the one in force].
         #[arg(long)]
         version: Option<String>,
+        /// Print the entry as one JSON line.
         #[arg(long)]
         json: bool,
     },
     /// Candidate entries for an HS code. HS alone can be ambiguous (civil and military
     /// aircraft share headings): the licence decides.
     Classify {
+        /// The HS code, 4 to 10 digits (e.g. 930190).
         #[arg(long)]
         hs: String,
+        /// A version in the store (e.g. 1.1.0) or a TOML file [default: the one in force].
         #[arg(long)]
         version: Option<String>,
+        /// Print one JSON line: `hs_code`, `hs_description`, `candidates`, `ambiguous`,
+        /// `notes`.
         #[arg(long)]
         json: bool,
     },
     /// What changed between two versions (each a version in the store or a TOML file).
     Diff {
+        /// The older version (e.g. 1.0.0) or TOML file.
         old: String,
+        /// The newer version or TOML file.
         new: String,
+        /// Print the changes as one JSON line.
         #[arg(long)]
         json: bool,
     },
@@ -101,7 +121,7 @@ pub fn run(context: &Context, command: ControlListCommand) -> Result<ExitCode, F
             let source = SourceFile {
                 name: file.display().to_string(),
                 sha256: interlock_core::jsonl::sha256_file(&file).map_err(|e| {
-                    Failure::new(super::EXIT_FAILURE, format!("{}: {e}", file.display()))
+                    Failure::new(io_exit_code(&e), format!("{}: {e}", file.display()))
                 })?,
             };
             let (name, version, entries) =
@@ -123,7 +143,7 @@ pub fn run(context: &Context, command: ControlListCommand) -> Result<ExitCode, F
                     .iter()
                     .map(|l| serde_json::json!({"name": l.name, "version": l.version.to_string(), "valid_from": l.valid_from.to_string(), "entries": l.entries.len()}))
                     .collect();
-                print_json(&versions)?;
+                print_json_lines(&versions)?;
             } else {
                 for list in &lists.versions {
                     println!(

@@ -15,7 +15,8 @@ pub struct MigrateArgs {
     /// right on the migrated store. No copy is made if the store is already current.
     #[arg(long, value_name = "FILE")]
     backup: Option<PathBuf>,
-    /// Print the outcome as JSON.
+    /// Print the outcome as one JSON line: `{"outcome":"already_current",...}` or
+    /// `{"outcome":"migrated",...}` with the counts the text reports.
     #[arg(long)]
     json: bool,
 }

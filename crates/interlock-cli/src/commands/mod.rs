@@ -9,6 +9,7 @@ pub mod plugin;
 pub mod records;
 pub mod registry;
 pub mod report;
+pub mod shell;
 pub mod withhold;
 
 use std::fmt::Display;
@@ -32,6 +33,8 @@ pub const EXIT_FINDINGS: u8 = 6;
 pub struct Context {
     pub store_path: PathBuf,
     pub actor: String,
+    /// `--quiet`: only errors, and no progress bars.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -44,6 +47,7 @@ impl Context {
         Context {
             store_path: store_path.to_owned(),
             actor,
+            quiet: false,
         }
     }
 
@@ -121,6 +125,18 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// A value given on the command line that the store refuses (a settings value, an agency
+/// id) is a usage error (2), as clap's own are; the same value read from a file is a
+/// refused input (1).
+pub fn argument_error(error: StoreError) -> Failure {
+    match error {
+        StoreError::InvalidSettings(_) | StoreError::InvalidAgency { .. } => {
+            Failure::new(EXIT_USAGE, error)
+        }
+        other => other.into(),
+    }
+}
+
 /// Today: the day `INTERLOCK_FIXED_TIME` pins (UTC), else today where the command runs
 /// (reports, calendars and deadlines are about the reporting officer's calendar day).
 pub fn today() -> Result<jiff::civil::Date, Failure> {
@@ -130,22 +146,38 @@ pub fn today() -> Result<jiff::civil::Date, Failure> {
     })
 }
 
-/// Prints `value` as one JSON document on stdout.
+/// Prints `value` as one JSON document on one line of stdout: every `--json` output is
+/// JSON Lines, and a command about one thing prints a stream of one line.
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
+    let text = serde_json::to_string(value)
         .map_err(|e| Failure::new(EXIT_FAILURE, format!("cannot encode output: {e}")))?;
     println!("{text}");
     Ok(())
 }
 
+/// Prints each item as one JSON object per line (JSON Lines), never as one array, so a
+/// long stream can be read line by line (`jq -c`, `grep`).
+pub fn print_json_lines<T: serde::Serialize>(
+    items: impl IntoIterator<Item = T>,
+) -> Result<(), Failure> {
+    for item in items {
+        print_json(&item)?;
+    }
+    Ok(())
+}
+
+/// The exit code for an I/O error on a file the record manager named: a file that is not
+/// there is "not found" (3) for every command that reads one; any other I/O error is 5.
+pub fn io_exit_code(error: &std::io::Error) -> u8 {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_FAILURE
+    }
+}
+
 /// Reads a whole input file, naming it in the error.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
-        let code = if e.kind() == std::io::ErrorKind::NotFound {
-            EXIT_NOT_FOUND
-        } else {
-            EXIT_FAILURE
-        };
-        Failure::new(code, format!("{}: {e}", path.display()))
-    })
+    std::fs::read(path)
+        .map_err(|e| Failure::new(io_exit_code(&e), format!("{}: {e}", path.display())))
 }

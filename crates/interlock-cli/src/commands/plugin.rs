@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use interlock_core::store::{InstallOutcome, PluginRecord, Store};
+use interlock_core::store::{InstallOutcome, PluginRecord, RebuiltBinary, Store};
 use interlock_core::{Diagnostic, Severity};
 use interlock_host::{HostError, Limits, PluginHost};
 
-use super::import::{PluginImportArgs, Reporter, parse_option, progress_bar};
+use super::import::{FileFailure, PluginImportArgs, import_each, parse_option};
 use super::{
     Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json,
     read_input,
@@ -19,26 +19,41 @@ use crate::output::{print_table, table};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Register a plugin (a wasm component). A changed binary needs a new version number.
+    /// Register a plugin (a wasm component). A changed binary needs a new version number,
+    /// unless `--replace` is given.
     Install {
+        /// The plugin, a wasm component (`.wasm`).
         file: PathBuf,
         /// Sandbox limit overrides as JSON, e.g. '{"memory_bytes": 536870912}'.
         #[arg(long)]
         limits: Option<String>,
+        /// Install a rebuilt binary under the version already installed, in place of the
+        /// other (during development). Audited with both hashes; the old bytes stay in the
+        /// store for the records imported with them (`plugin inspect sha256:HASH`).
+        #[arg(long)]
+        replace: bool,
     },
     /// List registered plugins.
     List {
+        /// Print JSON Lines: one installed plugin per line.
         #[arg(long)]
         json: bool,
     },
-    /// A plugin's interface version, limits and hash.
+    /// A plugin's interface version, limits, hash and earlier binaries; or, given
+    /// `sha256:HASH` (or the start of one) as a record's provenance names it, a stored
+    /// binary, installed or not.
     Inspect {
+        /// A plugin name, or `sha256:HASH`.
         name: String,
+        /// Print the plugin (or stored binary) as one JSON line.
         #[arg(long)]
         json: bool,
     },
     /// Unregister a plugin (its bytes stay in the store as evidence for its records).
-    Remove { name: String },
+    Remove {
+        /// The plugin's name.
+        name: String,
+    },
     /// Run a plugin file on an input file without a store, to test a plugin: the same
     /// sandbox and default limits as `import`, every record and diagnostic printed, nothing
     /// written anywhere. Records are not validated or stored; exit 1 if the plugin reports
@@ -71,6 +86,7 @@ fn host_failure(error: HostError) -> Failure {
     let code = match &error {
         HostError::Rejected { .. } => EXIT_REFUSED,
         HostError::UnknownOption { .. } => EXIT_USAGE,
+        HostError::Io { source, .. } => super::io_exit_code(source),
         HostError::Import(interlock_core::store::ImportError::Invalid { .. }) => EXIT_REFUSED,
         _ => EXIT_FAILURE,
     };
@@ -96,14 +112,29 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             options,
             json,
         } => run_plugin(&file, &input, &options, json),
-        PluginCommand::Install { file, limits } => {
-            install(context, &context.open_store()?, &file, limits.as_deref())
+        PluginCommand::Install {
+            file,
+            limits,
+            replace,
+        } => {
+            let rebuilt = if replace {
+                RebuiltBinary::Replace
+            } else {
+                RebuiltBinary::Refuse
+            };
+            install(
+                context,
+                &context.open_store()?,
+                &file,
+                limits.as_deref(),
+                rebuilt,
+            )
         }
         PluginCommand::List { json } => {
             let store = context.open_store()?;
             let plugins = store.plugins()?;
             if json {
-                return print_json(&plugins).map(|()| ExitCode::SUCCESS);
+                return super::print_json_lines(&plugins).map(|()| ExitCode::SUCCESS);
             }
             let mut out = table(&[
                 "NAME",
@@ -128,6 +159,9 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
         }
         PluginCommand::Inspect { name, json } => {
             let store = context.open_store()?;
+            if let Some(prefix) = name.strip_prefix(SHA256_PREFIX) {
+                return inspect_binary(context, &store, prefix, json);
+            }
             let plugin = registered(&store, &name)?;
             let limits = Limits::from_overrides(&plugin.limits).map_err(|e| {
                 Failure::new(EXIT_FAILURE, format!("plugin {name}: stored limits: {e}"))
@@ -142,23 +176,20 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             let info = host_for(context)?
                 .inspect(&wasm, &format!("{}@{}", plugin.name, plugin.version))
                 .map_err(host_failure)?;
+            let earlier: Vec<PluginInstall> = plugin_installs(&store)?
+                .into_iter()
+                .filter(|i| i.name == plugin.name && i.wasm_sha256 != plugin.wasm_sha256)
+                .collect();
             if json {
                 return print_json(&serde_json::json!({
                     "plugin": plugin,
                     "options": info.options,
                     "effective_limits": limits,
+                    "earlier_binaries": earlier,
                 }))
                 .map(|()| ExitCode::SUCCESS);
             }
-            println!("name        {}", plugin.name);
-            println!("version     {}", plugin.version);
-            println!("agency      {}", plugin.agency);
-            println!("formats     {}", plugin.formats.join("; "));
-            println!("interface   interlock:adapter@{}", plugin.interface_version);
-            println!(
-                "wasm        sha256:{} ({} bytes)",
-                plugin.wasm_sha256, plugin.wasm_size
-            );
+            print_identity(&info);
             println!("installed   {}", plugin.installed_at);
             println!(
                 "limits      memory {} MiB, fuel {}/byte (at least {} a call), deadline {} ms a call,",
@@ -171,25 +202,12 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
                 "            {} records, {} diagnostics, {} log lines a file",
                 limits.max_records, limits.max_diagnostics, limits.max_log_lines
             );
-            if info.options.is_empty() {
-                if info.interface_version.starts_with("1.0.") {
-                    println!(
-                        "options     not declared (interface 1.0: --option is passed on unchecked)"
-                    );
-                } else {
-                    println!("options     none (import --option is refused)");
-                }
-            }
-            for (index, option) in info.options.iter().enumerate() {
-                let label = if index == 0 { "options" } else { "" };
-                let default = option
-                    .default
-                    .as_deref()
-                    .map(|d| format!(" (default {d})"))
-                    .unwrap_or_default();
+            print_options(&info);
+            for (index, install) in earlier.iter().enumerate() {
+                let label = if index == 0 { "earlier" } else { "" };
                 println!(
-                    "{label:<11} --option {}=…: {}{default}",
-                    option.name, option.meaning
+                    "{label:<11} sha256:{} ({}, installed {} by {}; kept in the store)",
+                    install.wasm_sha256, install.version, install.at, install.actor
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -210,19 +228,149 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
     }
 }
 
+/// How `plugin inspect` tells a stored binary's hash from a plugin name.
+const SHA256_PREFIX: &str = "sha256:";
+
+/// What a plugin binary is, as `plugin inspect` prints it: what it says about itself (the
+/// same as its registration says, which was taken from it) and its hash.
+fn print_identity(info: &interlock_host::PluginInfo) {
+    println!("name        {}", info.name);
+    println!("version     {}", info.version);
+    println!("agency      {}", info.agency);
+    println!("formats     {}", info.formats.join("; "));
+    println!("interface   interlock:adapter@{}", info.interface_version);
+    println!(
+        "wasm        sha256:{} ({} bytes)",
+        info.wasm_sha256, info.wasm_size
+    );
+}
+
+/// The options a plugin declares, as `plugin inspect` prints them.
+fn print_options(info: &interlock_host::PluginInfo) {
+    if info.options.is_empty() {
+        if info.interface_version.starts_with("1.0.") {
+            println!("options     not declared (interface 1.0: --option is passed on unchecked)");
+        } else {
+            println!("options     none (import --option is refused)");
+        }
+    }
+    for (index, option) in info.options.iter().enumerate() {
+        let label = if index == 0 { "options" } else { "" };
+        let default = option
+            .default
+            .as_deref()
+            .map(|d| format!(" (default {d})"))
+            .unwrap_or_default();
+        println!(
+            "{label:<11} --option {}=…: {}{default}",
+            option.name, option.meaning
+        );
+    }
+}
+
+/// One `plugin-install` audit entry: which bytes were installed under which name, when.
+#[derive(serde::Serialize)]
+struct PluginInstall {
+    name: String,
+    version: String,
+    wasm_sha256: String,
+    at: jiff::Timestamp,
+    actor: String,
+    /// The audit entry.
+    seq: u64,
+}
+
+/// Every plugin installation, oldest first, from the audit log: the one place that keeps
+/// which binaries a name stood for, including those replaced since.
+fn plugin_installs(store: &Store) -> Result<Vec<PluginInstall>, Failure> {
+    let text = |entry: &interlock_core::audit::AuditEntry, key: &str| {
+        entry.details[key].as_str().unwrap_or_default().to_owned()
+    };
+    Ok(store
+        .audit_log()?
+        .iter()
+        .filter(|entry| entry.action == interlock_core::audit::AuditAction::PluginInstall)
+        .map(|entry| PluginInstall {
+            name: text(entry, "name"),
+            version: text(entry, "version"),
+            wasm_sha256: text(entry, "wasm_sha256"),
+            at: entry.at,
+            actor: entry.actor.clone(),
+            seq: entry.seq,
+        })
+        .collect())
+}
+
+/// `plugin inspect sha256:HASH`: a stored binary (installed, replaced or removed), what it
+/// says about itself, when it was installed and whether it still is.
+fn inspect_binary(
+    context: &Context,
+    store: &Store,
+    prefix: &str,
+    json: bool,
+) -> Result<ExitCode, Failure> {
+    if prefix.is_empty() {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            "give the SHA-256 of a plugin binary, or its start, after `sha256:`",
+        ));
+    }
+    let (sha256, wasm) = store.find_plugin_wasm(prefix)?.ok_or_else(|| {
+        Failure::new(
+            EXIT_NOT_FOUND,
+            format!("no plugin binary with sha256 {prefix}… in the store"),
+        )
+    })?;
+    let info = host_for(context)?
+        .inspect(&wasm, &format!("{SHA256_PREFIX}{sha256}"))
+        .map_err(host_failure)?;
+    let installs: Vec<PluginInstall> = plugin_installs(store)?
+        .into_iter()
+        .filter(|i| i.wasm_sha256 == sha256)
+        .collect();
+    let status = match store.plugin(&info.name)? {
+        Some(current) if current.wasm_sha256 == sha256 => "installed".to_owned(),
+        Some(current) => format!(
+            "not installed: {}@{} is now sha256:{}",
+            current.name, current.version, current.wasm_sha256
+        ),
+        None => format!("not installed: no plugin named {} is", info.name),
+    };
+    if json {
+        return print_json(&serde_json::json!({
+            "plugin": info,
+            "status": status,
+            "installs": installs,
+        }))
+        .map(|()| ExitCode::SUCCESS);
+    }
+    print_identity(&info);
+    for (index, install) in installs.iter().enumerate() {
+        let label = if index == 0 { "installed" } else { "" };
+        println!(
+            "{label:<11} {} by {} as {}@{} (audit entry {})",
+            install.at, install.actor, install.name, install.version, install.seq
+        );
+    }
+    println!("status      {status}");
+    print_options(&info);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn install(
     context: &Context,
     store: &Store,
     file: &Path,
     limits: Option<&str>,
+    rebuilt: RebuiltBinary,
 ) -> Result<ExitCode, Failure> {
     let wasm = read_input(file)?;
     let limits = match limits {
         Some(text) => {
             let value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| Failure::new(EXIT_REFUSED, format!("--limits: {e}")))?;
+                .map_err(|e| Failure::new(EXIT_USAGE, format!("--limits: {e}")))?;
             Limits::from_overrides(&value)
-                .map_err(|e| Failure::new(EXIT_REFUSED, format!("--limits: {e}")))?;
+                .map_err(|e| Failure::new(EXIT_USAGE, format!("--limits: {e}")))?;
             value
         }
         None => serde_json::Value::Null,
@@ -242,7 +390,7 @@ fn install(
         installed_at: jiff::Timestamp::now(),
         limits,
     };
-    match store.install_plugin(record, &wasm, &context.actor)? {
+    match store.install_plugin(record, &wasm, &context.actor, rebuilt)? {
         InstallOutcome::Installed => println!(
             "installed plugin {}@{} ({} agency, interface {})",
             info.name, info.version, info.agency, info.interface_version
@@ -254,6 +402,12 @@ fn install(
         InstallOutcome::Upgraded { previous_version } => println!(
             "upgraded plugin {} from {previous_version} to {}",
             info.name, info.version
+        ),
+        InstallOutcome::Replaced {
+            previous_wasm_sha256,
+        } => println!(
+            "replaced plugin {}@{}: sha256:{} is installed in place of sha256:{previous_wasm_sha256}, which stays in the store",
+            info.name, info.version, info.wasm_sha256
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -282,41 +436,30 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
     let mut options = checked_options(&host, &wasm, &label, &args.options)?;
     national_currency_option(&store, &host, &wasm, &label, &mut options)?;
     let loaded = host.load(&wasm, &label).map_err(host_failure)?;
-    let mut reporter = Reporter::new(&args.output)?;
-    for path in &args.files {
-        let bar = progress_bar(path, args.output.json);
-        let started = std::time::Instant::now();
-        let result = interlock_host::import_file(
-            &host,
-            &store,
-            &loaded,
-            &plugin.name,
-            &plugin.version,
-            &options,
-            path,
-            &context.actor,
-            &limits,
-            &mut |bytes| bar.set_position(bytes),
-        );
-        bar.finish_and_clear();
-        match result {
-            Ok(outcome) => {
-                reporter.outcome(path, &outcome)?;
-                if let interlock_core::store::ImportOutcome::Imported(summary) = &outcome {
-                    let seconds = started.elapsed().as_secs_f64();
-                    tracing::info!(
-                        "{}: {} records in {seconds:.2} s ({:.0} records/s)",
-                        path.display(),
-                        summary.records,
-                        summary.records as f64 / seconds.max(1e-9)
-                    );
-                }
-            }
-            Err(HostError::Import(error)) => reporter.failed(path, error)?,
-            Err(error) => reporter.failure(host_failure(error)),
-        }
-    }
-    reporter.finish()
+    import_each(
+        context,
+        &args.output,
+        &args.files,
+        |path, mode, progress| {
+            interlock_host::import_file_with(
+                &host,
+                &store,
+                &loaded,
+                &plugin.name,
+                &plugin.version,
+                &options,
+                path,
+                &context.actor,
+                &limits,
+                mode,
+                progress,
+            )
+            .map_err(|error| match error {
+                HostError::Import(error) => FileFailure::Import(error),
+                error => FileFailure::Other(host_failure(error)),
+            })
+        },
+    )
 }
 
 /// The record manager's `--option`s, refused (exit 2) if the plugin does not declare one.

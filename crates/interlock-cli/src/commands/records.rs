@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use interlock_core::control_list::ControlLists;
 use interlock_core::model::{RecordKind, StoredRecord};
-use interlock_core::store::{Query, Withholding};
+use interlock_core::store::{Facets, Query, Withholding};
 use jiff::civil::Date;
 
-use super::{Context, EXIT_NOT_FOUND, Failure, print_json};
+use super::{Context, EXIT_FAILURE, EXIT_NOT_FOUND, Failure, print_json, print_json_lines};
 use crate::output::{print_table, summary, table};
 
 fn parse_kind(text: &str) -> Result<RecordKind, String> {
@@ -17,18 +18,86 @@ fn parse_kind(text: &str) -> Result<RecordKind, String> {
     })
 }
 
+/// `--country`, `--destination`, `--origin`: a current ISO 3166-1 alpha-2 code, or a
+/// former one (ISO 3166-3: `SU`, `YU`) as registers of old transfers use.
+fn parse_country(text: &str) -> Result<String, String> {
+    let code = text.trim().to_ascii_uppercase();
+    if interlock_core::reference::is_country(&code)
+        || interlock_core::reference::former_country_name(&code).is_some()
+    {
+        Ok(code)
+    } else {
+        Err(format!(
+            "`{text}` is not an ISO 3166-1 alpha-2 country code (e.g. GB, DE, US)"
+        ))
+    }
+}
+
+/// How `interlock query` prints what it found.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// A table for people, with a one-line summary of each record.
+    Table,
+    /// JSON Lines: one stored record per line, as the store keeps it.
+    Json,
+    /// CSV with a header row, for spreadsheets (columns at the end of --help).
+    Csv,
+}
+
+/// The columns of `query --format csv`, in order.
+const CSV_COLUMNS: [&str; 12] = [
+    "id",
+    "kind",
+    "agency",
+    "source_ref",
+    "event_date",
+    "revision",
+    "destinations",
+    "origins",
+    "summary",
+    "source_file",
+    "source_line",
+    "batch",
+];
+
+const QUERY_FORMATS: &str = "\
+Output (--format):
+  table  ID (first 12 characters), KIND, AGENCY, SOURCE REF, DATE, REV, SUMMARY;
+         the count on stderr
+  json   JSON Lines: one stored record per line (`id`, `kind`, `revision`, `draft`,
+         `provenance`, ...), the same object `interlock show ID --json` prints
+  csv    a header row, then one row per record: id, kind, agency, source_ref,
+         event_date (YYYY-MM-DD or empty), revision, destinations, origins (codes
+         joined by `;`), summary, source_file, source_line, batch. A cell that a
+         spreadsheet would run as a formula (starting with = + - @) starts with '
+
+Countries: --destination matches where the goods go (a licence's allowed destinations,
+a declaration's country of destination, recipients' countries, the importing State of
+an end-user certificate or delivery verification, a supply embargo's target, a reported
+transfer's recipient); --origin where they come from (a licence's allowed origins, a
+declaration's country of dispatch or origin, exporters' and manufacturers' countries,
+a weapon's country of manufacture, a procurement embargo's target, a reported
+transfer's supplier). --country matches a country in any role.";
+
 #[derive(Args)]
+#[command(after_long_help = QUERY_FORMATS)]
 pub struct QueryArgs {
     /// Record kind: authorization, customs_declaration, item, police_case,
-    /// end_user_certificate, delivery_verification, denial, embargo.
+    /// end_user_certificate, delivery_verification, denial, embargo, ...
     #[arg(long, value_parser = parse_kind)]
     kind: Option<RecordKind>,
     /// Agency that holds the record (customs, licensing, police, ...).
     #[arg(long)]
     agency: Option<String>,
-    /// Any country the record involves (ISO 3166-1 alpha-2).
-    #[arg(long)]
+    /// Any country the record involves, in any role (ISO 3166-1 alpha-2).
+    #[arg(long, value_name = "CC", value_parser = parse_country)]
     country: Option<String>,
+    /// A country the goods go to (ISO 3166-1 alpha-2; see --help for what counts).
+    #[arg(long, value_name = "CC", value_parser = parse_country)]
+    destination: Option<String>,
+    /// A country the goods come from: sent from or made in (ISO 3166-1 alpha-2).
+    #[arg(long, value_name = "CC", value_parser = parse_country)]
+    origin: Option<String>,
     /// Control entry (ML1 matches ML1.a.2) or ATT scope (VIII.SA matches VIII.SA.2).
     #[arg(long)]
     category: Option<String>,
@@ -50,8 +119,11 @@ pub struct QueryArgs {
     /// At most this many records.
     #[arg(long)]
     limit: Option<usize>,
-    /// Print JSON Lines (one stored record per line) instead of a table.
-    #[arg(long)]
+    /// How to print the records (the columns are listed at the end of --help).
+    #[arg(long, value_enum, default_value = "table")]
+    format: QueryFormat,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
 }
 
@@ -61,6 +133,8 @@ pub fn query(context: &Context, args: QueryArgs) -> Result<ExitCode, Failure> {
         kind: args.kind,
         agency: args.agency,
         country: args.country,
+        destination: args.destination,
+        origin: args.origin,
         category: args.category,
         from: args.from,
         to: args.to,
@@ -69,37 +143,84 @@ pub fn query(context: &Context, args: QueryArgs) -> Result<ExitCode, Failure> {
         party: args.party,
         limit: args.limit,
     })?;
-    if args.json {
-        for record in &records {
-            let line =
-                serde_json::to_string(record).map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
-            println!("{line}");
+    let format = if args.json {
+        QueryFormat::Json
+    } else {
+        args.format
+    };
+    match format {
+        QueryFormat::Json => print_json_lines(&records)?,
+        QueryFormat::Csv => print_csv(&records, &store.control_lists()?)?,
+        QueryFormat::Table => {
+            let mut out = table(&[
+                "ID",
+                "KIND",
+                "AGENCY",
+                "SOURCE REF",
+                "DATE",
+                "REV",
+                "SUMMARY",
+            ]);
+            for record in &records {
+                out.add_row(vec![
+                    record.id.to_hex()[..12].to_owned(),
+                    record.kind.to_string(),
+                    record.draft.agency.clone(),
+                    record.draft.source_ref.clone(),
+                    record.event_date.map(|d| d.to_string()).unwrap_or_default(),
+                    record.revision.to_string(),
+                    summary(record),
+                ]);
+            }
+            print_table(&out);
+            eprintln!("{} record(s)", records.len());
         }
-        return Ok(ExitCode::SUCCESS);
     }
-    let mut out = table(&[
-        "ID",
-        "KIND",
-        "AGENCY",
-        "SOURCE REF",
-        "DATE",
-        "REV",
-        "SUMMARY",
-    ]);
-    for record in &records {
-        out.add_row(vec![
-            record.id.to_hex()[..12].to_owned(),
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A cell a spreadsheet would evaluate (`=HYPERLINK(...)` in an agency's file) is kept
+/// as text by a leading apostrophe (OWASP's advice for CSV injection).
+fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+fn print_csv(records: &[StoredRecord], lists: &ControlLists) -> Result<(), Failure> {
+    let failed = |e: csv::Error| Failure::new(EXIT_FAILURE, format!("writing CSV to stdout: {e}"));
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(CSV_COLUMNS).map_err(failed)?;
+    for record in records {
+        let facets = Facets::of(record, lists);
+        let joined = |set: &std::collections::BTreeSet<String>| {
+            set.iter().map(String::as_str).collect::<Vec<_>>().join(";")
+        };
+        let row: [String; CSV_COLUMNS.len()] = [
+            record.id.to_hex(),
             record.kind.to_string(),
             record.draft.agency.clone(),
             record.draft.source_ref.clone(),
             record.event_date.map(|d| d.to_string()).unwrap_or_default(),
             record.revision.to_string(),
+            joined(&facets.destinations),
+            joined(&facets.origins),
             summary(record),
-        ]);
+            record.provenance.source_file.clone(),
+            record
+                .provenance
+                .line
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            record.provenance.batch.to_string(),
+        ];
+        out.write_record(row.map(spreadsheet_safe))
+            .map_err(failed)?;
     }
-    print_table(&out);
-    eprintln!("{} record(s)", records.len());
-    Ok(ExitCode::SUCCESS)
+    out.flush()
+        .map_err(|e| Failure::new(EXIT_FAILURE, format!("writing CSV to stdout: {e}")))
 }
 
 #[derive(Args)]
@@ -109,8 +230,9 @@ pub struct ShowArgs {
     /// Every revision, oldest first, with where each came from.
     #[arg(long)]
     history: bool,
-    /// Print JSON: the stored record (with its `withholding`, if any), or with --history
-    /// the list of revisions.
+    /// Print JSON Lines: one line, the stored record (`id`, `kind`, `revision`, `draft`,
+    /// `provenance`, ... and its `withholding`, if any); with --history one line per
+    /// revision, oldest first.
     #[arg(long)]
     json: bool,
 }
@@ -133,10 +255,10 @@ pub fn show(context: &Context, args: ShowArgs) -> Result<ExitCode, Failure> {
     let withholding = store.withholding(id)?;
     if args.json {
         if args.history {
-            return print_json(&revisions).map(|()| ExitCode::SUCCESS);
+            return print_json_lines(&revisions).map(|()| ExitCode::SUCCESS);
         }
-        let mut value = serde_json::to_value(&revisions[0])
-            .map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
+        let mut value =
+            serde_json::to_value(&revisions[0]).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
         if let (Some(withholding), Some(object)) = (&withholding, value.as_object_mut()) {
             let withholding = serde_json::to_value(withholding)
                 .map_err(|e| Failure::new(super::EXIT_FAILURE, e))?;
@@ -226,6 +348,8 @@ fn print_record(
 
 #[derive(Args)]
 pub struct StatsArgs {
+    /// Print one JSON line: `records`, `revisions`, `batches`, `audit_entries`, `plugins`,
+    /// `by_kind` and `by_agency` ([name, count] pairs), `control_list_versions`.
     #[arg(long)]
     json: bool,
 }

@@ -17,7 +17,10 @@ use interlock_core::registry::{
 use interlock_core::store::{AgencyUpdate, DeadlineChanges, PluginRecord, Store};
 use jiff::civil::Date;
 
-use super::{Context, EXIT_FAILURE, EXIT_REFUSED, EXIT_USAGE, Failure, print_json, read_input};
+use super::{
+    Context, EXIT_FAILURE, EXIT_REFUSED, EXIT_USAGE, Failure, argument_error, print_json,
+    print_json_lines, read_input,
+};
 use crate::output::{print_table, table};
 
 // ---------------------------------------------------------------------------------------
@@ -28,7 +31,8 @@ use crate::output::{print_table, table};
 pub enum SettingsCommand {
     /// Show the settings (unset ones too).
     Show {
-        /// Print JSON instead of text.
+        /// Print one JSON line: `reporting_state`, `national_currency`,
+        /// `point_of_contact`, `reporting_authority`, `public_reports`.
         #[arg(long)]
         json: bool,
     },
@@ -79,7 +83,8 @@ pub enum AgencyCommand {
     Add(AddArgs),
     /// List the registered agencies.
     List {
-        /// Print JSON instead of a table.
+        /// Print JSON Lines: one registered agency per line (`agency`: its whole
+        /// description; `version`, `recorded_by`, `recorded_at`).
         #[arg(long)]
         json: bool,
     },
@@ -90,7 +95,8 @@ pub enum AgencyCommand {
         /// Every version, oldest first, with what each one changed.
         #[arg(long)]
         history: bool,
-        /// Print JSON instead of text.
+        /// Print JSON Lines: the current version as `agency list --json` prints it; with
+        /// --history one line per version, oldest first.
         #[arg(long)]
         json: bool,
     },
@@ -144,7 +150,8 @@ pub struct RolesArgs {
     /// The day to judge contacts' terms on (YYYY-MM-DD) [default: today].
     #[arg(long, value_name = "DATE")]
     today: Option<Date>,
-    /// Print JSON instead of a table.
+    /// Print the matrix as one JSON line: `today`, `agencies`, `phases` (each with its
+    /// `holders` and `status`), `findings`.
     #[arg(long)]
     json: bool,
 }
@@ -170,7 +177,7 @@ pub struct CalendarArgs {
     /// Count days left from this day (YYYY-MM-DD) [default: today].
     #[arg(long, value_name = "DATE")]
     today: Option<Date>,
-    /// Print JSON instead of tables.
+    /// Print the calendar as one JSON line: `year`, `today`, `obligations`, `readiness`.
     #[arg(long)]
     json: bool,
 }
@@ -303,7 +310,9 @@ pub fn settings(context: &Context, command: SettingsCommand) -> Result<ExitCode,
                     "give at least one setting to change (`interlock settings set --help` lists them)",
                 ));
             }
-            let outcome = store.set_settings(&change, &context.actor)?;
+            let outcome = store
+                .set_settings(&change, &context.actor)
+                .map_err(argument_error)?;
             if outcome.differences.is_empty() {
                 println!("settings unchanged: they already have these values");
             } else {
@@ -345,6 +354,7 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
     let store = context.open_store()?;
     match command {
         AgencyCommand::Add(args) => {
+            let from_arguments = args.file.is_none();
             let agency = match (args.file, args.id, args.name, args.kind) {
                 (Some(path), ..) => read_toml(&path, file::parse_agency, "nothing was registered")?,
                 (None, Some(id), Some(name), Some(kind)) => Agency {
@@ -363,7 +373,13 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
                     ));
                 }
             };
-            let registered = store.add_agency(agency, &context.actor)?;
+            let registered = store.add_agency(agency, &context.actor).map_err(|e| {
+                if from_arguments {
+                    argument_error(e)
+                } else {
+                    e.into()
+                }
+            })?;
             let agency = &registered.agency;
             println!(
                 "registered agency {} ({}, {}): {} mandate(s), {} contact(s), {} plugin(s)",
@@ -424,7 +440,7 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
         AgencyCommand::List { json } => {
             let agencies = store.agencies()?;
             if json {
-                return print_json(&agencies).map(|()| ExitCode::SUCCESS);
+                return print_json_lines(&agencies).map(|()| ExitCode::SUCCESS);
             }
             let mut out = table(&[
                 "ID", "NAME", "KIND", "VERSION", "MANDATES", "CONTACTS", "PLUGINS",
@@ -461,12 +477,7 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
                 return Err(interlock_core::store::StoreError::UnknownAgency(id).into());
             }
             if json {
-                return if history {
-                    print_json(&versions)
-                } else {
-                    print_json(&versions[0])
-                }
-                .map(|()| ExitCode::SUCCESS);
+                return print_json_lines(&versions).map(|()| ExitCode::SUCCESS);
             }
             let plugins = store.plugins()?;
             let mut previous: Option<&RegisteredAgency> = None;

@@ -76,6 +76,7 @@ pub struct ExplainArgs {
     /// The calendar year reported [default: the previous year].
     #[arg(long)]
     year: Option<i16>,
+    /// The report's basis: actual (customs) or authorized (licensing) transfers.
     #[arg(long, value_enum, default_value = "actual")]
     basis: SingleBasis,
     /// ATT category or sub-category (`VIII.SA.1`; a category takes in its sub-categories).
@@ -87,7 +88,8 @@ pub struct ExplainArgs {
     /// Only the exports or only the imports table.
     #[arg(long, value_enum)]
     flow: Option<FlowArg>,
-    /// Print JSON instead of text.
+    /// Print one JSON line: `year`, `basis`, `category`, `state`, `rows` (the figures),
+    /// `contributions` (the records summed into them), `withheld`.
     #[arg(long)]
     json: bool,
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use interlock_core::store::{WithholdOutcome, WithholdRequest, Withholding, WithholdingBasis};
 
-use super::{Context, Failure, print_json};
+use super::{Context, Failure, print_json_lines};
 use crate::output::{print_table, table};
 
 #[derive(Subcommand)]
@@ -17,7 +17,8 @@ pub enum WithholdCommand {
     Add(AddArgs),
     /// List the records withheld now.
     List {
-        /// Print JSON instead of a table.
+        /// Print JSON Lines: one withholding per line (`record`, `basis`, `fields`,
+        /// `reason`, `by`, `at`).
         #[arg(long)]
         json: bool,
     },
@@ -105,7 +106,7 @@ pub fn run(context: &Context, command: WithholdCommand) -> Result<ExitCode, Fail
         WithholdCommand::List { json } => {
             let all = store.withholdings()?;
             if json {
-                return print_json(&all).map(|()| ExitCode::SUCCESS);
+                return print_json_lines(&all).map(|()| ExitCode::SUCCESS);
             }
             let mut out = table(&[
                 "ID",

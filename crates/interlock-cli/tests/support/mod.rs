@@ -1,6 +1,8 @@
 //! What the CLI's end-to-end tests share: a scratch workspace that runs the `interlock`
-//! binary with a fixed clock and actor, and golden-file comparison
-//! (`UPDATE_GOLDEN=1 cargo test -p interlock-cli` rewrites the golden files).
+//! binary with a fixed clock and actor, golden-file comparison
+//! (`UPDATE_GOLDEN=1 cargo test -p interlock-cli` rewrites the golden files) and the
+//! reference plugins built into components (by `interlock-test-support`, which the host's
+//! tests share).
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
@@ -9,6 +11,9 @@ use std::process::Output;
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
+// Like the helpers below, used by some test binaries and not others.
+#[allow(unused_imports)]
+pub use interlock_test_support::{file_names, project_root};
 
 /// A scratch directory holding a store, with the CLI run inside it so that paths in the
 /// output are short and stable.
@@ -18,10 +23,6 @@ pub struct Workspace {
 
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn project_root() -> PathBuf {
-    crate_dir().join("../..")
 }
 
 impl Workspace {
@@ -124,6 +125,15 @@ impl Workspace {
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).expect("json output")
     }
+
+    /// A `--json` stream (JSON Lines, one object a line) as one JSON array.
+    #[track_caller]
+    pub fn json_lines(&self, args: &[&str]) -> serde_json::Value {
+        self.ok(args)
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+            .collect()
+    }
 }
 
 /// The reference plugins the CLI tests install.
@@ -135,52 +145,14 @@ const TEST_PLUGINS: &[&str] = &[
 ];
 
 /// The component of reference plugin `package` (one of [`TEST_PLUGINS`]), built once per
-/// test binary for all of them in one cargo run. A separate target directory keeps this
-/// nested cargo off the lock the outer `cargo test` holds; it is the one xtask builds
-/// plugins in, with the same settings, so after `cargo xtask plugins` (and in the gate)
-/// cargo finds them fresh, and a changed plugin is always rebuilt.
+/// test binary for all of them in one cargo run (see
+/// [`interlock_test_support::build_components`]).
 pub fn plugin_component(package: &str) -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let target = BUILT.get_or_init(|| {
-        let target = project_root().join("target/plugin-build");
-        let mut args = vec![
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-        ];
-        for plugin in TEST_PLUGINS {
-            args.extend(["-p", plugin]);
-        }
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(&args)
-            .arg("--target-dir")
-            .arg(&target)
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-            .current_dir(project_root())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the test plugins failed");
-        for plugin in TEST_PLUGINS {
-            let module = std::fs::read(target.join(format!(
-                "wasm32-unknown-unknown/release/{}.wasm",
-                plugin.replace('-', "_")
-            )))
-            .expect("module");
-            let component = wit_component::ComponentEncoder::default()
-                .module(&module)
-                .and_then(|encoder| encoder.validate(true).encode())
-                .expect("component");
-            std::fs::write(target.join(format!("{plugin}.wasm")), component)
-                .expect("write component");
-        }
-        target
-    });
-    assert!(
-        TEST_PLUGINS.contains(&package),
-        "{package} is not built for the tests"
-    );
-    target.join(format!("{package}.wasm"))
+    static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| interlock_test_support::build_components(TEST_PLUGINS));
+    let index = TEST_PLUGINS
+        .iter()
+        .position(|name| *name == package)
+        .unwrap_or_else(|| panic!("{package} is not built for the tests"));
+    built[index].clone()
 }

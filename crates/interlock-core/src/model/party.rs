@@ -58,6 +58,20 @@ pub enum PartyRole {
     Other,
 }
 
+impl PartyRole {
+    /// A party on the receiving side of a transfer: its country is where the goods go.
+    pub fn receives_goods(self) -> bool {
+        matches!(
+            self,
+            PartyRole::Consignee
+                | PartyRole::EndUser
+                | PartyRole::UltimateEndUser
+                | PartyRole::IntermediateConsignee
+                | PartyRole::Importer
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyType {

@@ -8,7 +8,7 @@ use redb::MultimapTableDefinition;
 use super::tables;
 use crate::control_list::ControlLists;
 pub use crate::model::normalize_party_name;
-use crate::model::{Body, Party, StoredRecord, normalize_serial};
+use crate::model::{Body, CountryRole, Party, PartyRole, StoredRecord, normalize_serial};
 
 pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
     tables::BY_KIND,
@@ -40,6 +40,12 @@ pub struct Facets {
     pub authorization_refs: BTreeSet<String>,
     pub parties: BTreeSet<String>,
     pub countries: BTreeSet<String>,
+    /// Countries the goods go to (`query --destination`); always also in `countries`, so
+    /// the country index finds them. See [`Facets::of`] for which fields count.
+    pub destinations: BTreeSet<String>,
+    /// Countries the goods come from, where they were made or sent from (`query
+    /// --origin`); always also in `countries`.
+    pub origins: BTreeSet<String>,
     /// Control entry ids the record refers to.
     pub control_entries: BTreeSet<String>,
     /// ATT scope codes of those entries, per the control list in force on the record's date.
@@ -196,6 +202,12 @@ impl Facets {
             }
         }
         facets.serials.remove("");
+        facets.add_destinations_and_origins(&record.draft.record);
+        debug_assert!(
+            facets.destinations.is_subset(&facets.countries)
+                && facets.origins.is_subset(&facets.countries),
+            "a destination or origin missing from the country index"
+        );
         if let Some(list) = record.event_date.and_then(|date| lists.in_force_on(date)) {
             for entry in &facets.control_entries {
                 if let Some(entry) = list.entry(entry) {
@@ -204,6 +216,108 @@ impl Facets {
             }
         }
         facets
+    }
+
+    /// Which countries the goods go to and come from, by what each field means. Only
+    /// fields already among `countries` count, so the country index narrows these queries
+    /// too; prohibited licence countries and groups (whose members `countries` does not
+    /// hold) never count.
+    ///
+    /// - licence: its allowed destination and origin countries;
+    /// - customs declaration: `country_of_destination`; `country_of_dispatch` and
+    ///   `country_of_origin` (sent from, made in);
+    /// - licence and declaration parties, end users of certificates, denied entities: the
+    ///   country of a recipient (consignee, end user, ultimate end user, intermediate
+    ///   consignee, importer) is a destination, of a supplier (exporter, manufacturer) an
+    ///   origin; brokers, declarants, carriers, owners and suspects are neither;
+    /// - item and police case items: the country of manufacture is an origin, an import
+    ///   mark's country a destination; where a police event happened and the State a trace
+    ///   went to are neither;
+    /// - end-user certificate and delivery verification: the issuing (importing) State is
+    ///   a destination;
+    /// - denial: the destination applied for; the notifying State is who refused, neither;
+    /// - embargo: the target (country, and named entities' countries) is a destination if
+    ///   the embargo bars supply, an origin if it bars procurement;
+    /// - reported transfer: the recipient is a destination, the supplier an origin.
+    fn add_destinations_and_origins(&mut self, body: &Body) {
+        let mut to = BTreeSet::new();
+        let mut from = BTreeSet::new();
+        let parties =
+            |to: &mut BTreeSet<String>, from: &mut BTreeSet<String>, parties: &[Party]| {
+                for party in parties {
+                    let Some(country) = &party.country else {
+                        continue;
+                    };
+                    if party.role.receives_goods() {
+                        to.insert(country.clone());
+                    } else if is_supplier(party.role) {
+                        from.insert(country.clone());
+                    }
+                }
+            };
+        match body {
+            Body::Authorization(a) => {
+                to.extend(
+                    a.countries_in_role(CountryRole::Destination, false)
+                        .map(str::to_owned),
+                );
+                from.extend(
+                    a.countries_in_role(CountryRole::Origin, false)
+                        .map(str::to_owned),
+                );
+                parties(&mut to, &mut from, &a.parties);
+            }
+            Body::CustomsDeclaration(c) => {
+                to.extend(c.country_of_destination.iter().cloned());
+                from.extend(c.country_of_dispatch.iter().cloned());
+                from.extend(c.country_of_origin.iter().cloned());
+                parties(&mut to, &mut from, &c.parties);
+            }
+            Body::Item(item) => {
+                from.extend(item.country_of_manufacture.iter().cloned());
+                to.extend(item.import_mark.iter().map(|m| m.country.clone()));
+            }
+            Body::PoliceCase(p) => {
+                for item in &p.items {
+                    from.extend(item.country_of_manufacture.iter().cloned());
+                }
+                parties(&mut to, &mut from, &p.parties);
+            }
+            Body::EndUserCertificate(e) => {
+                to.insert(e.issuing_country.clone());
+                parties(&mut to, &mut from, std::slice::from_ref(&e.end_user));
+            }
+            Body::DeliveryVerification(d) => {
+                to.insert(d.issuing_country.clone());
+            }
+            Body::Denial(d) => {
+                to.extend(d.destination_country.iter().cloned());
+                parties(&mut to, &mut from, &d.entities);
+            }
+            Body::Embargo(e) => {
+                let targets = e
+                    .target_country
+                    .iter()
+                    .chain(e.target_entities.iter().filter_map(|p| p.country.as_ref()));
+                for target in targets {
+                    if e.direction.bars_supply() {
+                        to.insert(target.clone());
+                    }
+                    if e.direction.bars_procurement() {
+                        from.insert(target.clone());
+                    }
+                }
+            }
+            Body::ReportedTransfer(t) => {
+                to.extend(t.recipient.code.iter().cloned());
+                from.extend(t.supplier.code.iter().cloned());
+            }
+            Body::LicenceUsage(_)
+            | Body::CustomsLicenceStatus(_)
+            | Body::AuthorizationStatusChange(_) => {}
+        }
+        self.destinations = to;
+        self.origins = from;
     }
 
     /// (position in [`ALL_INDEXES`], key) pairs under which the record is indexed.
@@ -237,4 +351,11 @@ impl Facets {
         }
         keys
     }
+}
+
+/// A party on the sending side: its country is where the goods come from. (The embargo
+/// rule also counts brokers on both sides, to screen conservatively; a query for where
+/// goods went should not.)
+fn is_supplier(role: PartyRole) -> bool {
+    matches!(role, PartyRole::Exporter | PartyRole::Manufacturer)
 }

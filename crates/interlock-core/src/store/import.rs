@@ -1,10 +1,15 @@
 //! One import: a source file's drafts, validated and written in a single write
-//! transaction that commits only if the whole source is valid.
+//! transaction. By default it commits only if the whole source is valid; with a
+//! quarantine file ([`ImportMode::quarantine`], `import --quarantine`) the valid records go
+//! in and every refused row goes to the quarantine file with its diagnostics.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
 
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::facets::Facets;
 use super::lifecycle;
@@ -14,6 +19,17 @@ use crate::control_list::ControlLists;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Adapter, Draft, RECORD_SCHEMA_VERSION, RecordId, StoredRecord};
 use crate::validate::Validator;
+
+/// Version of the quarantine file's layout, given in its first line.
+pub const QUARANTINE_FORMAT: u32 = 1;
+
+/// Adapter diagnostics held back at most, to be sorted into file order with the next
+/// batch's validation problems, before they are passed on regardless (bounded memory for a
+/// file of nothing but bad lines). At the plugin host's default per-file limit, so that a
+/// plugin's row error and a record on the same line meet in quarantine (the host hands
+/// over each chunk's diagnostics and records together); the JSON Lines reader never
+/// reports a problem and a draft for the same line.
+const HELD_DIAGNOSTICS: usize = 100_000;
 
 /// The source file an import reads.
 #[derive(Clone, Debug)]
@@ -28,6 +44,33 @@ pub struct SourceFile {
 pub struct Incoming {
     pub draft: Draft,
     pub line: Option<u64>,
+}
+
+/// Sees an import's diagnostics and progress as they happen: how a caller gets every
+/// diagnostic without the import holding them all in memory.
+pub trait ImportObserver {
+    /// Every diagnostic of the import (errors, warnings and notes alike), once each, in
+    /// file order within each batch of records. An error stops the import from
+    /// committing: a report that misses diagnostics must not pass for a complete one.
+    fn diagnostic(&mut self, diagnostic: &Diagnostic) -> std::io::Result<()>;
+
+    /// The number of drafts received so far; called after each batch.
+    fn records(&mut self, _records: u64) {}
+}
+
+/// How an import runs, beyond its source and adapter. The default is the all-or-nothing
+/// import that keeps its diagnostics to itself.
+#[derive(Default)]
+pub struct ImportMode<'a> {
+    /// Import the valid records and write every refused row, with its diagnostics, to this
+    /// file (JSON Lines: see [`QUARANTINE_FORMAT`] and the README). An error without a line
+    /// concerns the whole file and still refuses it. The file is written to a temporary
+    /// file beside it and renamed into place only once the import has committed. The same
+    /// source imported with and without quarantine are different imports.
+    pub quarantine: Option<PathBuf>,
+    /// Gets every diagnostic as it is found; the import itself keeps only the first
+    /// [`MAX_REPORTED_PROBLEMS`] errors and warnings and counts the rest.
+    pub observer: Option<Box<dyn ImportObserver + 'a>>,
 }
 
 #[allow(clippy::large_enum_variant)] // returned once per file, never stored in bulk
@@ -54,7 +97,18 @@ pub struct ImportSummary {
     pub revised: u64,
     pub unchanged: u64,
     /// Warnings and notes the adapter or validation raised; they do not block the import.
+    /// The first [`MAX_REPORTED_PROBLEMS`]: see `warnings_omitted`.
     pub warnings: Vec<Diagnostic>,
+    /// Warnings and notes beyond those in `warnings`: counted, not kept (an
+    /// [`ImportObserver`] gets every one).
+    #[serde(default)]
+    pub warnings_omitted: u64,
+    /// Rows refused and written to the quarantine file (0 without quarantine).
+    #[serde(default)]
+    pub quarantined: u64,
+    /// The quarantine file written, for an import with quarantine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine_file: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +122,161 @@ pub enum ImportError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The [`ImportObserver`] could not take a diagnostic (e.g. the report file could not
+    /// be written).
+    #[error("{0}; nothing was imported")]
+    Observer(std::io::Error),
+    /// The quarantine file could not be written.
+    #[error("cannot write the quarantine file {}: {source}; nothing was imported", .path.display())]
+    Quarantine {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The import committed, but its finished quarantine file could not be renamed into
+    /// place; it was kept under its temporary name.
+    #[error(
+        "batch {batch} was imported, but its quarantine file could not be renamed to {}: {source}; \
+         the quarantined rows are in {}",
+        .path.display(),
+        .kept.display()
+    )]
+    QuarantineNotRenamed {
+        batch: u64,
+        path: PathBuf,
+        kept: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A refused row on its way to the quarantine file.
+struct Refusal {
+    line: Option<u64>,
+    /// The draft as the adapter gave it, when there was one.
+    draft: Option<Draft>,
+    /// Its own problems; the adapter's diagnostics on its line are added when written.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The first line of a quarantine file.
+#[derive(Serialize)]
+struct QuarantineHeader<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    format: u32,
+    source_file: &'a str,
+    source_sha256: &'a str,
+    adapter: &'a Adapter,
+    batch: u64,
+}
+
+/// Every later line of a quarantine file: one refused row.
+#[derive(Serialize)]
+struct QuarantinedRow<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft: Option<&'a Draft>,
+    diagnostics: &'a [Diagnostic],
+}
+
+/// The quarantine file being written: a temporary file beside the target, renamed over it
+/// only once the import has committed, so the file is whole or absent. Write errors are
+/// kept for [`Import::finish`], which then refuses to commit.
+struct Quarantine {
+    path: PathBuf,
+    file: Result<std::io::BufWriter<tempfile::NamedTempFile>, std::io::Error>,
+    hasher: Sha256,
+    rows: u64,
+}
+
+impl Quarantine {
+    fn create(path: PathBuf, header: &QuarantineHeader<'_>) -> Quarantine {
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let file = tempfile::Builder::new()
+            .prefix(".interlock-quarantine-")
+            .tempfile_in(directory)
+            .map(std::io::BufWriter::new);
+        let mut quarantine = Quarantine {
+            path,
+            file,
+            hasher: Sha256::new(),
+            rows: 0,
+        };
+        quarantine.write_line(header);
+        quarantine
+    }
+
+    fn write_line(&mut self, value: &impl Serialize) {
+        let Ok(file) = &mut self.file else { return };
+        let written = serde_json::to_vec(value)
+            .map_err(std::io::Error::other)
+            .and_then(|mut line| {
+                line.push(b'\n');
+                self.hasher.update(&line);
+                file.write_all(&line)
+            });
+        if let Err(error) = written {
+            self.file = Err(error);
+        }
+    }
+
+    fn row(&mut self, line: Option<u64>, draft: Option<&Draft>, diagnostics: &[Diagnostic]) {
+        self.rows += 1;
+        self.write_line(&QuarantinedRow {
+            kind: "row",
+            line,
+            draft,
+            diagnostics,
+        });
+    }
+
+    /// Flushes the file to disk, ready to be renamed once the import commits.
+    fn close(self) -> Result<ClosedQuarantine, ImportError> {
+        let failed = |source| ImportError::Quarantine {
+            path: self.path.clone(),
+            source,
+        };
+        let file = self
+            .file
+            .and_then(|file| file.into_inner().map_err(|e| e.into_error()))
+            .map_err(&failed)?;
+        file.as_file().sync_all().map_err(&failed)?;
+        Ok(ClosedQuarantine {
+            sha256: hex::encode(self.hasher.finalize()),
+            rows: self.rows,
+            file,
+            path: self.path,
+        })
+    }
+}
+
+/// A quarantine file written whole, waiting for the commit.
+struct ClosedQuarantine {
+    path: PathBuf,
+    file: tempfile::NamedTempFile,
+    sha256: String,
+    rows: u64,
+}
+
+impl ClosedQuarantine {
+    fn rename_into_place(self, batch: u64) -> Result<(), ImportError> {
+        self.file.persist(&self.path).map(drop).map_err(|error| {
+            let kept = error.file.path().to_owned();
+            // Keep the rows: the batch is committed, so a re-run would write no new file.
+            let kept = error.file.keep().map(|(_, path)| path).unwrap_or(kept);
+            ImportError::QuarantineNotRenamed {
+                batch,
+                path: self.path.clone(),
+                kept,
+                source: error.error,
+            }
+        })
+    }
 }
 
 /// An import in progress. Dropping it without [`Import::finish`] writes nothing.
@@ -91,8 +300,20 @@ pub struct Import<'s> {
     registered_agencies: BTreeSet<String>,
     /// Unregistered agencies already reported in this source: once each, not per record.
     unregistered_reported: BTreeSet<String>,
+    /// Diagnostics the adapter reported since the last batch: passed on with the next
+    /// batch's validation problems, sorted together into file order.
+    pending: Vec<Diagnostic>,
+    /// Drafts refused in this batch (quarantine only), passed on with `pending`.
+    refused: Vec<Refusal>,
+    quarantine: Option<Quarantine>,
+    observer: Option<Box<dyn ImportObserver + 's>>,
+    /// The observer's first failure: the import will not commit.
+    observer_error: Option<std::io::Error>,
+    /// The first [`MAX_REPORTED_PROBLEMS`] errors, for [`ImportError::Invalid`].
     errors: Vec<Diagnostic>,
     error_count: u64,
+    /// Errors without a line: they concern the whole file, which even quarantine refuses.
+    file_error_count: u64,
     summary: ImportSummary,
 }
 
@@ -105,7 +326,18 @@ impl Store {
         adapter: Adapter,
         actor: &str,
     ) -> Result<BeginImport<'_>, StoreError> {
-        let source_key = source_key(&adapter, &source.sha256);
+        self.begin_import_with(source, adapter, actor, ImportMode::default())
+    }
+
+    /// [`Store::begin_import`] with quarantine or an observer (see [`ImportMode`]).
+    pub fn begin_import_with<'s>(
+        &'s self,
+        source: SourceFile,
+        adapter: Adapter,
+        actor: &str,
+        mode: ImportMode<'s>,
+    ) -> Result<BeginImport<'s>, StoreError> {
+        let source_key = source_key(&adapter, &source.sha256, mode.quarantine.is_some());
         {
             let read = self.db.begin_read()?;
             let by_source = read.open_table(tables::BATCH_BY_SOURCE)?;
@@ -124,6 +356,19 @@ impl Store {
             Some((last, _)) => last.value() + 1,
             None => 1,
         };
+        let quarantine = mode.quarantine.map(|path| {
+            Quarantine::create(
+                path,
+                &QuarantineHeader {
+                    kind: "quarantine",
+                    format: QUARANTINE_FORMAT,
+                    source_file: &source.name,
+                    source_sha256: &source.sha256,
+                    adapter: &adapter,
+                    batch,
+                },
+            )
+        });
         Ok(BeginImport::Ready(Import {
             store: self,
             txn,
@@ -137,15 +382,29 @@ impl Store {
             licences: HashMap::new(),
             registered_agencies,
             unregistered_reported: BTreeSet::new(),
+            pending: Vec::new(),
+            refused: Vec::new(),
+            quarantine,
+            observer: mode.observer,
+            observer_error: None,
             errors: Vec::new(),
             error_count: 0,
+            file_error_count: 0,
             summary: ImportSummary::default(),
         }))
     }
 }
 
-fn source_key(adapter: &Adapter, sha256: &str) -> String {
-    format!("{}:{sha256}", adapter.key())
+/// The idempotence key of an import: adapter (with its options), source bytes, and whether
+/// refused rows were quarantined, since importing what is valid and importing all or
+/// nothing are different imports of the same file. Keys of all-or-nothing imports are as
+/// they always were.
+fn source_key(adapter: &Adapter, sha256: &str, quarantine: bool) -> String {
+    let mut key = format!("{}:{sha256}", adapter.key());
+    if quarantine {
+        key.push_str(":quarantine");
+    }
+    key
 }
 
 impl Import<'_> {
@@ -158,46 +417,99 @@ impl Import<'_> {
         self.error_count
     }
 
+    /// Whether the import, as it stands, will refuse to commit: any error, or with
+    /// quarantine any error that concerns the whole file.
+    fn will_fail(&self) -> bool {
+        if self.quarantine.is_some() {
+            self.file_error_count > 0
+        } else {
+            self.error_count > 0
+        }
+    }
+
     /// A problem the adapter found (e.g. a plugin diagnostic or a line that is not JSON).
-    /// Errors make the import fail; warnings are kept in the summary.
+    /// Errors make the import fail (with quarantine: refuse their line, or the whole file
+    /// if they have none); warnings are kept in the summary.
     pub fn report(&mut self, diagnostic: Diagnostic) {
         if diagnostic.is_error() {
             self.error_count += 1;
-            if self.errors.len() < MAX_REPORTED_PROBLEMS {
-                self.errors.push(diagnostic);
+            if diagnostic.line.is_none() {
+                self.file_error_count += 1;
             }
-        } else if self.summary.warnings.len() < MAX_REPORTED_PROBLEMS {
-            self.summary.warnings.push(diagnostic);
+        }
+        self.pending.push(diagnostic);
+        if self.pending.len() >= HELD_DIAGNOSTICS {
+            self.pass_on(Vec::new());
         }
     }
 
     /// Validates a batch of drafts and stages the valid ones. Problems are collected, not
     /// returned: callers keep feeding so that every problem in the source is reported.
     pub fn add(&mut self, items: Vec<Incoming>) -> Result<(), StoreError> {
+        let quarantining = self.quarantine.is_some();
+        // With quarantine, a line the adapter found an error on is refused whole.
+        let adapter_error_lines: HashSet<u64> = if quarantining {
+            self.pending
+                .iter()
+                .filter(|d| d.is_error())
+                .filter_map(|d| d.line)
+                .collect()
+        } else {
+            HashSet::new()
+        };
         let mut records = self.txn.open_table(tables::RECORDS)?;
         let mut revisions = self.txn.open_table(tables::REVISIONS)?;
         let mut indexes = Vec::with_capacity(super::facets::ALL_INDEXES.len());
         for index in super::facets::ALL_INDEXES {
             indexes.push(self.txn.open_multimap_table(index)?);
         }
-        // Problems found while the tables borrow the transaction; reported afterwards.
+        // Problems found while the tables borrow the transaction; passed on afterwards.
         let mut problems_found = Vec::new();
         let validator = Validator::new(&self.control_lists);
         let captured_at = self.store.now();
 
         for Incoming { draft, line } in items {
             self.summary.records += 1;
-            if let Some(problem) = unregistered_agency(
-                &self.registered_agencies,
-                &mut self.unregistered_reported,
-                &draft,
-            ) {
-                problems_found.push(problem.at_line(line));
+            if line.is_some_and(|line| adapter_error_lines.contains(&line)) {
+                self.refused.push(Refusal {
+                    line,
+                    draft: Some(draft),
+                    diagnostics: Vec::new(),
+                });
                 continue;
+            }
+            if let Some(problem) = unregistered_agency(&self.registered_agencies, &draft) {
+                let problem = problem.at_line(line);
+                // Reported once per agency; with quarantine, every record of it is refused.
+                let first = self.unregistered_reported.insert(draft.agency.clone());
+                if first {
+                    tracing::debug!(agency = %draft.agency, "records of an unregistered agency refused");
+                    problems_found.push(problem.clone());
+                }
+                if quarantining {
+                    self.refused.push(Refusal {
+                        line,
+                        draft: Some(draft),
+                        diagnostics: vec![problem],
+                    });
+                    continue;
+                }
+                if first {
+                    continue;
+                }
             }
             let problems = validator.check(&draft);
             if !problems.is_empty() {
-                problems_found.extend(problems.into_iter().map(|p| p.at_line(line)));
+                let problems: Vec<Diagnostic> =
+                    problems.into_iter().map(|p| p.at_line(line)).collect();
+                problems_found.extend(problems.iter().cloned());
+                if quarantining {
+                    self.refused.push(Refusal {
+                        line,
+                        draft: Some(draft),
+                        diagnostics: problems,
+                    });
+                }
                 continue;
             }
             let id = draft.id();
@@ -218,10 +530,20 @@ impl Import<'_> {
                     .licences
                     .get(&id)
                     .or(previous.as_ref().map(|p| &p.draft));
+                // Quarantine keeps the message as the adapter gave it.
+                let original = quarantining.then(|| draft.clone());
                 match lifecycle::apply(draft, current) {
                     Ok(draft) => draft,
                     Err(problem) => {
-                        problems_found.push(problem.at_line(line));
+                        let problem = problem.at_line(line);
+                        problems_found.push(problem.clone());
+                        if quarantining {
+                            self.refused.push(Refusal {
+                                line,
+                                draft: original,
+                                diagnostics: vec![problem],
+                            });
+                        }
                         continue;
                     }
                 }
@@ -236,26 +558,32 @@ impl Import<'_> {
                     let earlier = seen_line
                         .map(|l| format!(" on line {l}"))
                         .unwrap_or_default();
-                    problems_found.push(
-                        Diagnostic::error(
-                            "source_ref",
-                            "duplicate-record",
-                            format!(
-                                "{} `{}` of agency `{}` already appears{earlier} with different content",
-                                draft.record.kind(),
-                                draft.source_ref,
-                                draft.agency
-                            ),
-                        )
-                        .at_line(line),
-                    );
+                    let problem = Diagnostic::error(
+                        "source_ref",
+                        "duplicate-record",
+                        format!(
+                            "{} `{}` of agency `{}` already appears{earlier} with different content",
+                            draft.record.kind(),
+                            draft.source_ref,
+                            draft.agency
+                        ),
+                    )
+                    .at_line(line);
+                    problems_found.push(problem.clone());
+                    if quarantining {
+                        self.refused.push(Refusal {
+                            line,
+                            draft: Some(draft),
+                            diagnostics: vec![problem],
+                        });
+                    }
                 } else {
                     self.summary.unchanged += 1;
                 }
                 continue;
             }
             self.seen.insert(id, (content_hash.clone(), line));
-            if self.error_count > 0 || !problems_found.is_empty() {
+            if self.will_fail() || (!quarantining && !problems_found.is_empty()) {
                 // The import will fail: keep validating for the report, stop writing.
                 continue;
             }
@@ -308,16 +636,55 @@ impl Import<'_> {
             }
         }
         drop((records, revisions, indexes));
-        for problem in problems_found {
-            self.report(problem);
+        self.error_count += problems_found.iter().filter(|d| d.is_error()).count() as u64;
+        self.pass_on(problems_found);
+        if let Some(observer) = self.observer.as_deref_mut() {
+            observer.records(self.summary.records);
         }
         Ok(())
     }
 
-    /// Commits if no error was found; otherwise aborts, writing nothing, and returns
-    /// every problem.
+    /// Passes on the adapter's pending diagnostics and `found` (this batch's validation
+    /// problems) in file order: refused rows to the quarantine file, every diagnostic to
+    /// the observer, and the first of each kind to the import's result.
+    fn pass_on(&mut self, found: Vec<Diagnostic>) {
+        let adapter = std::mem::take(&mut self.pending);
+        let refused = std::mem::take(&mut self.refused);
+        if let Some(quarantine) = &mut self.quarantine {
+            quarantine_rows(quarantine, refused, &adapter);
+        }
+        let mut all = adapter;
+        all.extend(found);
+        // Stable: problems on one line stay in the order they were found.
+        all.sort_by_key(|d| d.line);
+        for diagnostic in all {
+            if self.observer_error.is_none()
+                && let Some(observer) = self.observer.as_deref_mut()
+                && let Err(error) = observer.diagnostic(&diagnostic)
+            {
+                self.observer_error = Some(error);
+            }
+            if diagnostic.is_error() {
+                if self.errors.len() < MAX_REPORTED_PROBLEMS {
+                    self.errors.push(diagnostic);
+                }
+            } else if self.summary.warnings.len() < MAX_REPORTED_PROBLEMS {
+                self.summary.warnings.push(diagnostic);
+            } else {
+                self.summary.warnings_omitted += 1;
+            }
+        }
+    }
+
+    /// Commits if no error was found (with quarantine: none concerning the whole file);
+    /// otherwise aborts, writing nothing, and returns every problem.
     pub fn finish(mut self) -> Result<ImportSummary, ImportError> {
-        if self.error_count > 0 {
+        self.pass_on(Vec::new());
+        if let Some(error) = self.observer_error.take() {
+            self.txn.abort().map_err(StoreError::from)?;
+            return Err(ImportError::Observer(error));
+        }
+        if self.will_fail() {
             // Dropping the transaction aborts it; say so explicitly for the reader.
             self.txn.abort().map_err(StoreError::from)?;
             // Adapters report decoding problems as they read and validation problems per
@@ -328,7 +695,13 @@ impl Import<'_> {
                 total: self.error_count,
             });
         }
+        let quarantine = match self.quarantine.take() {
+            Some(quarantine) => Some(quarantine.close()?),
+            None => None,
+        };
         self.summary.batch = self.batch;
+        self.summary.quarantined = quarantine.as_ref().map_or(0, |q| q.rows);
+        self.summary.quarantine_file = quarantine.as_ref().map(|q| q.path.display().to_string());
         let digest = std::mem::take(&mut self.digest).finish();
         let info = BatchInfo {
             batch: self.batch,
@@ -342,6 +715,9 @@ impl Import<'_> {
             revised: self.summary.revised,
             unchanged: self.summary.unchanged,
             revisions_digest: digest.clone(),
+            quarantined: self.summary.quarantined,
+            quarantine_file: self.summary.quarantine_file.clone(),
+            quarantine_sha256: quarantine.as_ref().map(|q| q.sha256.clone()),
         };
         self.txn
             .open_table(tables::BATCHES)
@@ -357,50 +733,98 @@ impl Import<'_> {
             .open_table(tables::BATCH_BY_SOURCE)
             .map_err(StoreError::from)?
             .insert(
-                source_key(&self.adapter, &self.source.sha256).as_str(),
+                source_key(&self.adapter, &self.source.sha256, quarantine.is_some()).as_str(),
                 self.batch,
             )
             .map_err(StoreError::from)?;
+        let mut details = serde_json::json!({
+            "batch": self.batch,
+            "adapter": self.adapter,
+            "source_sha256": self.source.sha256,
+            "records": self.summary.records,
+            "created": self.summary.created,
+            "revised": self.summary.revised,
+            "unchanged": self.summary.unchanged,
+            "revisions_digest": digest,
+        });
+        // Only imports with quarantine say so: entries of all-or-nothing imports keep
+        // the shape they always had.
+        if let (Some(quarantine), Some(details)) = (&quarantine, details.as_object_mut()) {
+            details.insert("quarantined".to_owned(), quarantine.rows.into());
+            details.insert(
+                "quarantine_file".to_owned(),
+                quarantine.path.display().to_string().into(),
+            );
+            details.insert(
+                "quarantine_sha256".to_owned(),
+                quarantine.sha256.clone().into(),
+            );
+        }
         self.store.append_audit(
             &self.txn,
             &self.actor,
             AuditAction::Import,
             &self.source.name,
-            serde_json::json!({
-                "batch": self.batch,
-                "adapter": self.adapter,
-                "source_sha256": self.source.sha256,
-                "records": self.summary.records,
-                "created": self.summary.created,
-                "revised": self.summary.revised,
-                "unchanged": self.summary.unchanged,
-                "revisions_digest": digest,
-            }),
+            details,
         )?;
         self.txn.commit().map_err(StoreError::from)?;
+        if let Some(quarantine) = quarantine {
+            quarantine.rename_into_place(self.batch)?;
+        }
         Ok(self.summary)
+    }
+}
+
+/// Writes this batch's refused rows to the quarantine file in line order: each refused
+/// draft with its problems and the adapter's diagnostics on its line, then, as rows without
+/// a draft, the lines the adapter found errors on that gave no draft.
+fn quarantine_rows(quarantine: &mut Quarantine, refused: Vec<Refusal>, adapter: &[Diagnostic]) {
+    let mut by_line: BTreeMap<u64, Vec<&Diagnostic>> = BTreeMap::new();
+    for diagnostic in adapter {
+        if let Some(line) = diagnostic.line {
+            by_line.entry(line).or_default().push(diagnostic);
+        }
+    }
+    let refused_lines: HashSet<u64> = refused.iter().filter_map(|r| r.line).collect();
+    let mut rows = refused;
+    for (line, diagnostics) in &by_line {
+        if !refused_lines.contains(line) && diagnostics.iter().any(|d| d.is_error()) {
+            rows.push(Refusal {
+                line: Some(*line),
+                draft: None,
+                diagnostics: Vec::new(),
+            });
+        }
+    }
+    rows.sort_by_key(|row| row.line);
+    for mut row in rows {
+        if let Some(line) = row.line {
+            let mut diagnostics: Vec<Diagnostic> = by_line
+                .get(&line)
+                .into_iter()
+                .flatten()
+                .map(|d| (*d).clone())
+                .collect();
+            diagnostics.append(&mut row.diagnostics);
+            row.diagnostics = diagnostics;
+        }
+        quarantine.row(row.line, row.draft.as_ref(), &row.diagnostics);
     }
 }
 
 /// Once a registry exists, a record must name a registered agency: the registry says
 /// who supplies what, and a record filed under an agency nobody registered (a typo,
-/// a new feed nobody told the reporting authority about) would escape it. Reported
-/// once per agency and source. Transfers reported by other States and public
+/// a new feed nobody told the reporting authority about) would escape it. The caller
+/// reports it once per agency and source. Transfers reported by other States and public
 /// registers (`reported_transfer`) are exempt: they are not a national agency's data,
 /// and the plugin interface files them under `other`.
-fn unregistered_agency(
-    registered: &BTreeSet<String>,
-    reported: &mut BTreeSet<String>,
-    draft: &Draft,
-) -> Option<Diagnostic> {
+fn unregistered_agency(registered: &BTreeSet<String>, draft: &Draft) -> Option<Diagnostic> {
     if registered.is_empty()
         || registered.contains(&draft.agency)
         || draft.record.kind() == crate::model::RecordKind::ReportedTransfer
-        || !reported.insert(draft.agency.clone())
     {
         return None;
     }
-    tracing::debug!(agency = %draft.agency, "record of an unregistered agency refused");
     Some(Diagnostic::error(
         "agency",
         "unregistered-agency",

@@ -33,7 +33,8 @@ use crate::model::{Adapter, RecordId, RecordKind, StoredRecord};
 pub use facets::Facets;
 pub use findings::{CheckOutcome, FindingState, StateChange, StoredFinding};
 pub use import::{
-    BeginImport, Import, ImportError, ImportOutcome, ImportSummary, Incoming, SourceFile,
+    BeginImport, Import, ImportError, ImportMode, ImportObserver, ImportOutcome, ImportSummary,
+    Incoming, QUARANTINE_FORMAT, SourceFile,
 };
 pub use migrate::{MigrateOptions, MigrateOutcome, Migration};
 pub use query::Query;
@@ -52,7 +53,10 @@ const FORMAT_TAG: &[u8] = b"interlock-store";
 /// Where the CLI looks for the store when neither `--store` nor `INTERLOCK_STORE` is set.
 pub const DEFAULT_STORE_PATH: &str = "interlock.redb";
 
-/// How many problems one failed import reports before it only counts them.
+/// How many errors (and, separately, warnings) an import keeps in memory for its result;
+/// beyond that it counts them (`ImportError::Invalid::total`,
+/// `ImportSummary::warnings_omitted`). Every one of them still reaches the
+/// [`ImportObserver`], which is how the CLI's `--report` and `--json` get them all.
 pub const MAX_REPORTED_PROBLEMS: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +179,16 @@ pub struct BatchInfo {
     pub unchanged: u64,
     /// [`RevisionDigest`] of the revisions this batch wrote.
     pub revisions_digest: String,
+    /// Rows refused and written to the quarantine file (`import --quarantine`); 0 for an
+    /// all-or-nothing import. Defaults keep batches written before quarantine readable.
+    #[serde(default)]
+    pub quarantined: u64,
+    /// The quarantine file as the record manager named it, for an import with quarantine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine_file: Option<String>,
+    /// SHA-256 of the quarantine file's bytes, so the file can be matched to its batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine_sha256: Option<String>,
 }
 
 /// A registered plugin. The core stores it; the plugin host gives it meaning.
@@ -204,6 +218,23 @@ pub enum InstallOutcome {
     Upgraded {
         previous_version: String,
     },
+    /// Other bytes under the installed version took its place ([`RebuiltBinary::Replace`]).
+    Replaced {
+        previous_wasm_sha256: String,
+    },
+}
+
+/// What [`Store::install_plugin`] does with a binary whose bytes differ from the installed
+/// one's under the same name and version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RebuiltBinary {
+    /// Refuse it: a changed plugin must carry a new version number, so that a version
+    /// names one binary.
+    Refuse,
+    /// Install it in place of the other (`plugin install --replace`, for a plugin rebuilt
+    /// during development). The replaced bytes stay in the store, since batches imported
+    /// with them name their hash, and the audit entry names both hashes.
+    Replace,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -631,12 +662,17 @@ impl Store {
     // -----------------------------------------------------------------------------------
 
     /// Registers a plugin. The bytes are kept for as long as the store lives, so every
-    /// record's provenance can be replayed against the exact code that made it.
+    /// record's provenance can be replayed against the exact code that made it; that holds
+    /// for the bytes of an upgraded, replaced or removed plugin too. The audit entry's
+    /// details: `name`, `version`, `interface_version`, `wasm_sha256`, `previous_version`
+    /// and `previous_wasm_sha256` (null for a first install), and `replaced` (true when
+    /// other bytes under the same version took the place of the installed ones).
     pub fn install_plugin(
         &self,
         plugin: PluginRecord,
         wasm: &[u8],
         actor: &str,
+        rebuilt: RebuiltBinary,
     ) -> Result<InstallOutcome, StoreError> {
         let txn = self.begin_write()?;
         let previous: Option<PluginRecord> = {
@@ -651,16 +687,23 @@ impl Store {
             Some(old) if old.wasm_sha256 == plugin.wasm_sha256 => {
                 return Ok(InstallOutcome::AlreadyInstalled);
             }
-            Some(old) if old.version == plugin.version => {
-                return Err(StoreError::Plugin {
-                    name: plugin.name.clone(),
-                    message: format!(
-                        "version {} is already installed with different bytes (sha256 {} vs {}); \
-                         a changed plugin must carry a new version number",
-                        plugin.version, old.wasm_sha256, plugin.wasm_sha256
-                    ),
-                });
-            }
+            Some(old) if old.version == plugin.version => match rebuilt {
+                RebuiltBinary::Replace => InstallOutcome::Replaced {
+                    previous_wasm_sha256: old.wasm_sha256.clone(),
+                },
+                RebuiltBinary::Refuse => {
+                    return Err(StoreError::Plugin {
+                        name: plugin.name.clone(),
+                        message: format!(
+                            "version {} is already installed with different bytes (sha256 {} vs {}); \
+                             a changed plugin must carry a new version number, or, for a plugin \
+                             rebuilt during development, install it with --replace (the old \
+                             bytes are kept for the records imported with them)",
+                            plugin.version, old.wasm_sha256, plugin.wasm_sha256
+                        ),
+                    });
+                }
+            },
             Some(old) => InstallOutcome::Upgraded {
                 previous_version: old.version.clone(),
             },
@@ -682,7 +725,9 @@ impl Store {
                 "version": plugin.version,
                 "interface_version": plugin.interface_version,
                 "wasm_sha256": plugin.wasm_sha256,
-                "previous_version": previous.map(|p| p.version),
+                "previous_version": previous.as_ref().map(|p| &p.version),
+                "previous_wasm_sha256": previous.as_ref().map(|p| &p.wasm_sha256),
+                "replaced": matches!(outcome, InstallOutcome::Replaced { .. }),
             }),
         )?;
         txn.commit()?;
@@ -712,6 +757,35 @@ impl Store {
         let txn = self.db.begin_read()?;
         let blobs = txn.open_table(tables::PLUGIN_WASM)?;
         Ok(blobs.get(sha256)?.map(|bytes| bytes.value().to_vec()))
+    }
+
+    /// The stored binary whose SHA-256 (lowercase hex) starts with `prefix`, with its full
+    /// hash: installed or not, as a record's provenance names it.
+    pub fn find_plugin_wasm(&self, prefix: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let blobs = txn.open_table(tables::PLUGIN_WASM)?;
+        // Keys are sorted: the matches are the run that starts at `prefix`.
+        let mut matches = Vec::new();
+        for entry in blobs.range(prefix..)? {
+            let (hash, _) = entry?;
+            if !hash.value().starts_with(prefix) {
+                break;
+            }
+            matches.push(hash.value().to_owned());
+        }
+        match matches.as_slice() {
+            [] => Ok(None),
+            [hash] => Ok(blobs
+                .get(hash.as_str())?
+                .map(|bytes| (hash.clone(), bytes.value().to_vec()))),
+            _ => Err(StoreError::Plugin {
+                name: format!("sha256:{prefix}"),
+                message: format!(
+                    "matches {} stored binaries; give more characters",
+                    matches.len()
+                ),
+            }),
+        }
     }
 
     /// Unregisters a plugin; its bytes stay, as evidence for the records it made.

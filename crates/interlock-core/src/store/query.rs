@@ -19,6 +19,10 @@ pub struct Query {
     pub agency: Option<String>,
     /// ISO 3166-1 alpha-2: any country the record involves.
     pub country: Option<String>,
+    /// ISO 3166-1 alpha-2: a country the goods go to ([`Facets::destinations`]).
+    pub destination: Option<String>,
+    /// ISO 3166-1 alpha-2: a country the goods come from ([`Facets::origins`]).
+    pub origin: Option<String>,
     /// A control entry id (matches the entry and its sub-entries, e.g. `ML1` matches
     /// `ML1.a.2`) or an ATT scope code (`VIII.SA` matches `VIII.SA.2`).
     pub category: Option<String>,
@@ -61,6 +65,14 @@ impl Query {
                 .country
                 .as_ref()
                 .is_none_or(|c| facets.countries.contains(&c.to_ascii_uppercase()))
+            && self
+                .destination
+                .as_ref()
+                .is_none_or(|c| facets.destinations.contains(&c.to_ascii_uppercase()))
+            && self
+                .origin
+                .as_ref()
+                .is_none_or(|c| facets.origins.contains(&c.to_ascii_uppercase()))
             && self.category.as_ref().is_none_or(|category| {
                 facets.control_entries.iter().any(|e| covers(category, e))
                     || facets.att_scopes.iter().any(|a| covers(category, a))
@@ -151,7 +163,12 @@ impl Store {
             ids_with_prefix(&table, &format!("entry:{category}"), &mut candidates)?;
             ids_with_prefix(&table, &format!("att:{category}"), &mut candidates)?;
             false
-        } else if let Some(country) = &query.country {
+        } else if let Some(country) = (query.country.as_ref())
+            .or(query.destination.as_ref())
+            .or(query.origin.as_ref())
+        {
+            // Destinations and origins are among a record's countries, so their index
+            // holds every candidate.
             let prefix = format!("{}:", country.to_ascii_uppercase());
             ids_with_prefix(&index(facets::COUNTRY_YEAR)?, &prefix, &mut candidates)?;
             false

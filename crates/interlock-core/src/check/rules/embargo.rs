@@ -70,16 +70,10 @@ struct Transfer<'a> {
     what: String,
 }
 
+/// A party an embargo on supply reaches: whoever receives the goods, and a broker, who
+/// arranges the supply.
 fn is_recipient(role: PartyRole) -> bool {
-    matches!(
-        role,
-        PartyRole::Consignee
-            | PartyRole::EndUser
-            | PartyRole::UltimateEndUser
-            | PartyRole::IntermediateConsignee
-            | PartyRole::Importer
-            | PartyRole::Broker
-    )
+    role.receives_goods() || role == PartyRole::Broker
 }
 
 fn is_supplier(role: PartyRole) -> bool {
