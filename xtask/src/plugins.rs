@@ -41,7 +41,7 @@ pub enum PluginCommand {
     /// rewrites them).
     Test { name: Option<String> },
     /// Check that a project made by `plugin new --path` outside this repository builds,
-    /// passes its tests and runs through `interlock plugin run` (offline, with this PDK by
+    /// passes its tests, runs through `interlock plugin run` and imports into a new store (offline, with this PDK by
     /// path; the gate runs it too).
     TestStandalone,
 }
@@ -867,10 +867,50 @@ fn check_standalone(cli: &Path, dir: &Path) -> Result<()> {
     if !records_in_order {
         bail!("`interlock plugin run` on the standalone plugin's sample gave:\n{output}");
     }
+    import_into_new_store(cli, &component, &dir.join("fixtures/sample.csv"), dir)?;
     println!(
-        "ok   a plugin project outside the repository builds, tests and runs ({})",
+        "ok   a plugin project outside the repository builds, tests, runs and imports ({})",
         component.display()
     );
+    Ok(())
+}
+
+/// The last step of the plugin author's path: a new store, `plugin install`, `import`,
+/// and the records are there.
+fn import_into_new_store(cli: &Path, component: &Path, input: &Path, dir: &Path) -> Result<()> {
+    let store = dir.join("check.redb");
+    let interlock = |args: &[&std::ffi::OsStr]| -> Result<String> {
+        let output = Command::new(cli)
+            .args(args)
+            .env("INTERLOCK_STORE", &store)
+            .env_remove("RUST_LOG")
+            .output()
+            .with_context(|| format!("could not run {}", cli.display()))?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !output.status.success() {
+            bail!(
+                "`interlock {}` failed ({}):\n{text}{}",
+                args.iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(text)
+    };
+    interlock(&["init".as_ref()])?;
+    interlock(&["plugin".as_ref(), "install".as_ref(), component.as_os_str()])?;
+    let imported = interlock(&[
+        "import".as_ref(),
+        "--plugin".as_ref(),
+        STANDALONE_CHECK.as_ref(),
+        input.as_os_str(),
+    ])?;
+    if !imported.contains("imported 2 records as batch 1") {
+        bail!("importing the standalone plugin's sample said:\n{imported}");
+    }
     Ok(())
 }
 

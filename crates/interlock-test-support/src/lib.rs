@@ -19,7 +19,8 @@ pub fn project_root() -> PathBuf {
 const TARGET_DIR: &str = "target/plugin-build";
 
 /// Builds `packages` (plugin crates of this workspace) for wasm in one cargo run, wraps
-/// each into a validated component, and returns the components' paths in the same order
+/// each into a checked component (`interlock_pdk::component::componentize`, as plugin
+/// authors' `cargo build-plugin` does), and returns the components' paths in the same order
 /// (`target/plugin-build/<package>.wasm`). Callers keep the result in a `OnceLock`, so a
 /// test binary builds once.
 pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
@@ -59,10 +60,8 @@ pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
             ));
             let module = std::fs::read(&module_path)
                 .unwrap_or_else(|e| panic!("{}: {e}", module_path.display()));
-            let component = wit_component::ComponentEncoder::default()
-                .module(&module)
-                .and_then(|encoder| encoder.validate(true).encode())
-                .unwrap_or_else(|e| panic!("{package}: wrapping the module into a component: {e}"));
+            let component = interlock_pdk::component::componentize(&module)
+                .unwrap_or_else(|e| panic!("{package}: {e}"));
             let path = target.join(format!("{package}.wasm"));
             write_whole(&path, &component);
             path
