@@ -95,6 +95,11 @@ fn gate(stages: &mut Stages) -> Result<()> {
     // The main job end to end; it also compares the scenario's cross-check findings with
     // fixtures/scenario/expected-findings.txt.
     stages.run("demo", || crate::demo::run_with(&interlock))?;
+    // A few imports killed at random moments (`cargo xtask crash --runs 200` is the real
+    // proof): the store must survive each whole.
+    stages.run("crash safety (3 kills)", || {
+        crate::crash::run_in_gate(&interlock)
+    })?;
     Ok(())
 }
 

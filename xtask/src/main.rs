@@ -5,6 +5,8 @@
 //! regenerating reference tables and benchmarks. Run `cargo xtask --help`.
 
 mod codegen;
+mod crash;
+mod customs_file;
 mod demo;
 mod demo_report;
 mod gate;
@@ -37,6 +39,10 @@ enum Task {
     },
     /// Run the main job end to end on fixtures/ into a fresh store under target/demo.
     Demo,
+    /// Crash safety: import a generated customs file and SIGKILL the release `interlock`
+    /// at a random moment, N times; after each kill the store must open, pass `audit
+    /// verify`, hold the file wholly or not at all, and take it again exactly once.
+    Crash(crash::CrashArgs),
     /// The full gate: tidy, format check, clippy -D warnings, plugin builds and every
     /// test, printing how long each stage took.
     Test,
@@ -61,6 +67,7 @@ fn main() -> Result<()> {
     match cli.task {
         Task::Bench { args } => bench(&args),
         Task::Demo => demo::run(),
+        Task::Crash(args) => crash::run(args),
         Task::Test => gate::test(),
         Task::Tidy => tidy::run(),
         Task::Codegen => codegen::run(),

@@ -29,7 +29,7 @@ fn install_and_import_through_a_plugin() {
     let w = workspace();
     assert_eq!(
         w.ok(&["plugin", "install", "customs-csv.wasm"]),
-        "installed plugin customs-csv@2.0.1 (customs agency, interface 1.1.0)\n"
+        "installed plugin customs-csv@2.0.2 (customs agency, interface 1.1.0)\n"
     );
     assert!(
         w.ok(&["plugin", "install", "customs-csv.wasm"])
@@ -39,7 +39,7 @@ fn install_and_import_through_a_plugin() {
     assert!(
         list.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("customs-csv  2.0.1    customs  1.1.0")),
+            .is_some_and(|l| l.starts_with("customs-csv  2.0.2    customs  1.1.0")),
         "{list}"
     );
     assert!(
@@ -59,7 +59,7 @@ fn install_and_import_through_a_plugin() {
         2,
     );
     assert!(
-        refused.contains("plugin customs-csv@2.0.1 has no option `currency`; it declares none"),
+        refused.contains("plugin customs-csv@2.0.2 has no option `currency`; it declares none"),
         "{refused}"
     );
     let malformed = w.fails(
@@ -103,7 +103,7 @@ fn install_and_import_through_a_plugin() {
     let adapter = &records[0]["provenance"]["adapter"];
     assert_eq!(adapter["type"], "plugin");
     assert_eq!(adapter["name"], "customs-csv");
-    assert_eq!(adapter["version"], "2.0.1");
+    assert_eq!(adapter["version"], "2.0.2");
     assert_eq!(
         adapter["wasm_sha256"],
         interlock_core::model::sha256_hex(&wasm)
@@ -154,7 +154,7 @@ fn plugin_errors_name_what_is_wrong() {
     );
     assert_eq!(
         w.ok(&["plugin", "remove", "customs-csv"]),
-        "removed plugin customs-csv@2.0.1\n"
+        "removed plugin customs-csv@2.0.2\n"
     );
     assert_eq!(w.ok(&["plugin", "list"]).lines().count(), 1);
 }
@@ -180,7 +180,7 @@ fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
     assert_eq!(
         refused,
         format!(
-            "error: plugin customs-csv: version 2.0.1 is already installed with different \
+            "error: plugin customs-csv: version 2.0.2 is already installed with different \
              bytes (sha256 {old} vs {new}); a changed plugin must carry a new version number, \
              or, for a plugin rebuilt during development, install it with --replace (the old \
              bytes are kept for the records imported with them)\n"
@@ -196,7 +196,7 @@ fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
     assert_eq!(
         w.ok(&["plugin", "install", "--replace", "rebuilt.wasm"]),
         format!(
-            "replaced plugin customs-csv@2.0.1: sha256:{new} is installed in place of \
+            "replaced plugin customs-csv@2.0.2: sha256:{new} is installed in place of \
              sha256:{old}, which stays in the store\n"
         )
     );
@@ -205,7 +205,7 @@ fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
     assert_eq!(entries.len(), entries_before + 1);
     let entry = entries.last().expect("the replacement");
     assert_eq!(entry["action"], "plugin-install");
-    assert_eq!(entry["subject"], "customs-csv@2.0.1");
+    assert_eq!(entry["subject"], "customs-csv@2.0.2");
     assert_eq!(entry["details"]["wasm_sha256"], new.as_str());
     assert_eq!(entry["details"]["previous_wasm_sha256"], old.as_str());
     assert_eq!(entry["details"]["replaced"], true);
@@ -219,7 +219,7 @@ fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
     );
     assert!(
         inspected.contains(&format!(
-            "\nearlier     sha256:{old} (2.0.1, installed 2026-11-28T12:00:00Z by tester; kept in the store)\n"
+            "\nearlier     sha256:{old} (2.0.2, installed 2026-11-28T12:00:00Z by tester; kept in the store)\n"
         )),
         "{inspected}"
     );
@@ -242,20 +242,20 @@ fn a_rebuilt_plugin_replaces_the_installed_binary_and_the_old_one_stays() {
     let shown = w.ok(&["show", id, "--history"]);
     assert!(
         shown.contains(&format!(
-            "adapter      plugin customs-csv@2.0.1 (wasm sha256:{old})\nbatch        1\n"
+            "adapter      plugin customs-csv@2.0.2 (wasm sha256:{old})\nbatch        1\n"
         )),
         "{shown}"
     );
     // ... and that hash resolves to the stored first build, no longer installed.
     let old_binary = w.ok(&["plugin", "inspect", &format!("sha256:{}", &old[..12])]);
     assert!(
-        old_binary.starts_with("name        customs-csv\nversion     2.0.1\n"),
+        old_binary.starts_with("name        customs-csv\nversion     2.0.2\n"),
         "{old_binary}"
     );
     for line in [
         format!("wasm        sha256:{old} ({} bytes)", first_build.len()),
-        "installed   2026-11-28T12:00:00Z by tester as customs-csv@2.0.1 (audit entry".to_owned(),
-        format!("status      not installed: customs-csv@2.0.1 is now sha256:{new}"),
+        "installed   2026-11-28T12:00:00Z by tester as customs-csv@2.0.2 (audit entry".to_owned(),
+        format!("status      not installed: customs-csv@2.0.2 is now sha256:{new}"),
     ] {
         assert!(old_binary.contains(&line), "{line} in {old_binary}");
     }
@@ -301,7 +301,7 @@ fn sipri_register_rows_import_as_reported_transfers() {
     w.copy(&fixtures.join("rejected/bad-rows.csv"), "bad-rows.csv");
     assert_eq!(
         w.ok(&["plugin", "install", "register-sipri-csv.wasm"]),
-        "installed plugin register-sipri-csv@1.0.1 (other agency, interface 1.1.0)\n"
+        "installed plugin register-sipri-csv@1.0.2 (other agency, interface 1.1.0)\n"
     );
     assert_eq!(
         w.ok(&["import", "--plugin", "register-sipri-csv", "register.csv"]),
@@ -415,7 +415,7 @@ fn plugin_run_translates_a_file_without_a_store() {
     // Options are checked as `import` checks them (2); missing files are not found (3).
     let stderr = w.fails(&run(&["--option", "currency=EUR", "declarations.csv"]), 2);
     assert!(
-        stderr.contains("plugin customs-csv@2.0.1 has no option `currency`; it declares none"),
+        stderr.contains("plugin customs-csv@2.0.2 has no option `currency`; it declares none"),
         "{stderr}"
     );
     let stderr = w.fails(&run(&["missing.csv"]), 3);

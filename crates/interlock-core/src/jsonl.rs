@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Adapter, Draft, RecordKind};
 use crate::store::{
-    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store, StoreError,
+    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store,
 };
 
 /// Lines handed to the store at a time: large enough to amortise opening tables.
@@ -42,12 +42,6 @@ pub enum JsonLinesError {
     },
     #[error(transparent)]
     Import(#[from] ImportError),
-}
-
-impl From<StoreError> for JsonLinesError {
-    fn from(error: StoreError) -> JsonLinesError {
-        JsonLinesError::Import(ImportError::Store(error))
-    }
 }
 
 /// Decodes one line, turning serde's complaint into a diagnostic naming the field.

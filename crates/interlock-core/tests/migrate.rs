@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use interlock_core::audit::AuditAction;
 use interlock_core::model::{Body, CountryRole, RecordId};
 use interlock_core::store::{
-    MigrateOptions, MigrateOutcome, Query, SCHEMA_VERSION, Store, StoreError,
+    MigrateError, MigrateOptions, MigrateOutcome, OpenError, Query, SCHEMA_VERSION, Store,
 };
 
 const FIXTURE: &str = concat!(
@@ -208,7 +208,7 @@ fn a_schema_1_store_is_refused_with_a_pointer_to_migrate() {
     ] {
         let error = opened.expect_err("a schema-1 store must be migrated first");
         match &error {
-            StoreError::NeedsMigration {
+            OpenError::NeedsMigration {
                 path,
                 found,
                 current,
@@ -440,7 +440,7 @@ fn the_backup_is_the_unmigrated_store() {
     assert_eq!(read_kept(&backup), before);
     assert!(matches!(
         Store::open(&backup),
-        Err(StoreError::NeedsMigration { .. })
+        Err(OpenError::NeedsMigration { .. })
     ));
     // The copy migrates just as well.
     migrated(Store::migrate(&backup, "migrator").expect("migrate the copy"));
@@ -461,7 +461,7 @@ fn a_backup_never_overwrites_and_its_failure_stops_the_migration() {
     )
     .expect_err("the backup file exists");
     assert!(
-        matches!(&error, StoreError::AlreadyExists { path } if *path == existing),
+        matches!(&error, MigrateError::BackupExists { path } if *path == existing),
         "{error:?}"
     );
     assert_eq!(std::fs::read(&existing).expect("read"), b"keep me");
@@ -476,7 +476,7 @@ fn a_backup_never_overwrites_and_its_failure_stops_the_migration() {
         },
     )
     .expect_err("the backup cannot be written");
-    assert!(matches!(error, StoreError::Backup { .. }), "{error:?}");
+    assert!(matches!(error, MigrateError::Backup { .. }), "{error:?}");
     assert_eq!(schema_version(&scratch.path), 1, "nothing was migrated");
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use interlock_core::audit::AuditAction;
 use interlock_core::model::{Adapter, Draft, sha256_hex};
 use interlock_core::store::{
-    BeginImport, Incoming, InstallOutcome, PluginRecord, RebuiltBinary, SourceFile, Store,
-    StoreError,
+    BeginImport, Incoming, InstallOutcome, PluginError, PluginRecord, RebuiltBinary, SourceFile,
+    Store,
 };
 use support::{TempStore, licence};
 
@@ -35,7 +35,7 @@ fn install(
     store: &Store,
     wasm: &[u8],
     rebuilt: RebuiltBinary,
-) -> Result<InstallOutcome, StoreError> {
+) -> Result<InstallOutcome, PluginError> {
     store.install_plugin(record("2.0.1", wasm), wasm, "tester", rebuilt)
 }
 

@@ -13,7 +13,7 @@ use interlock_core::registry::{
     Agency, AgencyKind, DataYear, Deadline, Mandate, MandateRole, MonthDay, Phase, Settings,
     SettingsChange,
 };
-use interlock_core::store::{AgencyUpdate, ImportError, ImportOutcome, Store, StoreError};
+use interlock_core::store::{AgencyUpdate, ImportError, ImportOutcome, RegistryError, Store};
 use support::{TempStore, licence};
 
 fn agency(id: &str, kind: AgencyKind) -> Agency {
@@ -95,7 +95,7 @@ fn settings_start_empty_and_every_change_is_audited() {
             "authority",
         )
         .expect_err("UK is not ISO 3166-1");
-    assert!(matches!(error, StoreError::InvalidSettings(_)));
+    assert!(matches!(error, RegistryError::InvalidSettings(_)));
     assert_eq!(
         error.to_string(),
         "settings not changed: reporting_state: `UK` is not an ISO 3166-1 alpha-2 country code"
@@ -121,7 +121,7 @@ fn agencies_are_versioned_and_audited() {
         .store
         .add_agency(customs.clone(), "authority")
         .expect_err("twice");
-    assert!(matches!(error, StoreError::AgencyExists(ref id) if id == "customs"));
+    assert!(matches!(error, RegistryError::AgencyExists(ref id) if id == "customs"));
 
     let mut changed = customs.clone();
     changed.name = "Border Revenue and Customs Service".to_owned();
@@ -161,7 +161,7 @@ fn agencies_are_versioned_and_audited() {
         .store
         .update_agency(agency("police", AgencyKind::Police), "clerk")
         .expect_err("unknown");
-    assert!(matches!(error, StoreError::UnknownAgency(ref id) if id == "police"));
+    assert!(matches!(error, RegistryError::UnknownAgency(ref id) if id == "police"));
 
     let mut bad = agency("Police Unit", AgencyKind::Police);
     bad.name = String::new();
@@ -286,7 +286,7 @@ fn deadlines_name_a_registered_agency_and_are_audited() {
     assert!(fx.store.deadlines().expect("deadlines").is_empty());
     assert!(matches!(
         fx.store.remove_deadline(&moved.name, "authority"),
-        Err(StoreError::UnknownDeadline(_))
+        Err(RegistryError::UnknownDeadline(_))
     ));
     assert!(fx.store.verify().expect("verify").is_intact());
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use interlock_core::RecordKind;
 use interlock_core::jsonl::JsonLinesError;
 use interlock_core::model::RecordId;
-use interlock_core::store::{ImportError, ImportOutcome, Query, Store, StoreError};
+use interlock_core::store::{
+    ImportError, ImportOutcome, OpenError, Query, ReadError, StorageError, Store,
+};
 use support::{TempStore, licence};
 
 fn seized(case: &str, serial: &str) -> String {
@@ -400,12 +402,26 @@ fn a_damaged_file_is_reported_not_trusted() {
         *byte ^= 0x20;
     }
     std::fs::write(&path, bytes).expect("write");
-    let outcome = Store::open_checked(&path).and_then(|store| store.verify());
-    match outcome {
-        Err(StoreError::Corrupted(_)) | Err(StoreError::Database(_)) => {}
-        Ok(report) => assert!(!report.is_intact(), "a damaged file passed verification"),
+    // The damage shows when opening (redb's page checksums) or in the verification.
+    let cause = match Store::open_checked(&path) {
+        Err(OpenError::Storage(cause)) => cause,
         Err(other) => panic!("unexpected error: {other}"),
-    }
+        Ok(store) => match store.verify() {
+            Ok(report) => {
+                assert!(!report.is_intact(), "a damaged file passed verification");
+                return;
+            }
+            Err(ReadError::Storage(cause)) => cause,
+            Err(other) => panic!("unexpected error: {other}"),
+        },
+    };
+    assert!(
+        matches!(
+            cause,
+            StorageError::Corrupted(_) | StorageError::Database(_)
+        ),
+        "unexpected error: {cause}"
+    );
 }
 
 #[test]
@@ -421,7 +437,7 @@ fn opening_something_that_is_not_a_store_says_so() {
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "hello, this is not a database").expect("write");
     let error = Store::open(&text).expect_err("not a store");
-    assert!(matches!(error, StoreError::NotAStore { .. }), "{error}");
+    assert!(matches!(error, OpenError::NotAStore { .. }), "{error}");
 
     let foreign = dir.path().join("foreign.redb");
     {

@@ -6,7 +6,7 @@ mod support;
 use interlock_core::audit::AuditAction;
 use interlock_core::model::RecordId;
 use interlock_core::store::{
-    MigrateOutcome, Store, StoreError, WithholdOutcome, WithholdRequest, WithholdingBasis,
+    MigrateOutcome, Store, WithholdError, WithholdOutcome, WithholdRequest, WithholdingBasis,
 };
 use interlock_core::{RecordKind, StoredRecord};
 use support::{TempStore, licence};
@@ -111,7 +111,7 @@ fn withholding_some_fields_checks_that_the_record_has_them() {
         )
         .expect_err("the licence has no field end_use_missing");
     match &outcome {
-        StoreError::InvalidWithholding {
+        WithholdError::Invalid {
             id: refused,
             message,
         } => {
@@ -131,7 +131,7 @@ fn withholding_some_fields_checks_that_the_record_has_them() {
             )
             .expect_err(bad);
         assert!(
-            matches!(error, StoreError::InvalidWithholding { .. }),
+            matches!(error, WithholdError::Invalid { .. }),
             "{bad}: {error:?}"
         );
     }
@@ -170,7 +170,7 @@ fn withholding_needs_a_known_record_and_a_reason() {
         )
         .expect_err("unknown record");
     assert!(
-        matches!(&error, StoreError::UnknownRecord(id) if *id == unknown.to_hex()),
+        matches!(&error, WithholdError::UnknownRecord(id) if *id == unknown.to_hex()),
         "{error:?}"
     );
     let error = fx
@@ -181,15 +181,12 @@ fn withholding_needs_a_known_record_and_a_reason() {
             "authority",
         )
         .expect_err("no reason");
-    assert!(
-        matches!(error, StoreError::InvalidWithholding { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, WithholdError::Invalid { .. }), "{error:?}");
     let error = fx
         .store
         .release_withholding(licence_id("GB/1"), "not withheld", "authority")
         .expect_err("nothing to release");
-    assert!(matches!(error, StoreError::NotWithheld(_)), "{error:?}");
+    assert!(matches!(error, WithholdError::NotWithheld(_)), "{error:?}");
     // Refusals write nothing.
     assert_eq!(fx.store.audit_log().expect("audit").len(), entries);
 }

@@ -36,7 +36,7 @@ use std::time::Duration;
 use interlock_core::Diagnostic;
 use interlock_core::model::{Adapter, sha256_hex};
 use interlock_core::store::{
-    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store, StoreError,
+    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store,
 };
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
@@ -92,12 +92,6 @@ pub enum HostError {
 
 fn at_line(line: Option<u64>) -> String {
     line.map(|line| format!(" line {line}")).unwrap_or_default()
-}
-
-impl From<StoreError> for HostError {
-    fn from(error: StoreError) -> HostError {
-        HostError::Import(ImportError::Store(error))
-    }
 }
 
 /// What a plugin says about itself, plus what the host read from its bytes.

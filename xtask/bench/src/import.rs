@@ -14,44 +14,41 @@ use anyhow::{Context, Result, bail};
 
 use crate::project_root;
 
-const COUNTRIES: [&str; 8] = ["DE", "FR", "US", "NO", "AU", "JP", "IN", "BR"];
-const HS_CODES: [&str; 6] = ["930190", "930200", "930630", "930591", "871000", "930320"];
+// The generator `cargo xtask crash` uses too; see its module documentation.
+#[path = "../../src/customs_file.rs"]
+mod customs_file;
 
-/// One generated declaration item: the same facts in CSV (for sqlite3 and plugins) and
-/// JSON Lines (for `import-records`).
-fn row(n: u64) -> (String, String) {
-    let country = COUNTRIES[(n % 8) as usize];
-    let hs = HS_CODES[(n % 6) as usize];
-    let day = 1 + n % 28;
-    let month = 1 + (n / 28) % 12;
-    let quantity = 1 + n % 50;
-    let value = 1000 + (n * 7919) % 90_000;
-    let declaration = format!("26GB{:014}", n / 3);
-    let item = 1 + n % 3;
-    let licence = format!("GBSIEL/2026/{:07}", n % 5000);
-    let csv = format!(
-        "{declaration},{item},export,GBLHR001,2026-{month:02}-{day:02},{country},{hs},Arms item {n},{quantity},NAR,{value},GBP,{licence},1\n"
-    );
-    let json = format!(
-        r#"{{"agency":"customs","source_ref":"{declaration}/{item}","record":{{"kind":"customs_declaration","declaration_ref":"{declaration}","item_no":{item},"procedure":"export","customs_office":"GBLHR001","date":"2026-{month:02}-{day:02}","country_of_destination":"{country}","hs_code":"{hs}","description":"Arms item {n}","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"{value}","currency":"GBP"}},"attached_documents":[{{"authorization_ref":"{licence}","line_no":1}}]}}}}"#
-    ) + "\n";
-    (csv, json)
+use customs_file::DeclarationItem;
+
+/// The same facts as [`DeclarationItem::csv_line`], as a JSON Line for `import-records`.
+fn json_line(item: &DeclarationItem) -> String {
+    let DeclarationItem {
+        declaration_ref,
+        item_no,
+        date,
+        country,
+        hs_code,
+        description,
+        quantity,
+        value,
+        licence,
+    } = item;
+    format!(
+        r#"{{"agency":"customs","source_ref":"{declaration_ref}/{item_no}","record":{{"kind":"customs_declaration","declaration_ref":"{declaration_ref}","item_no":{item_no},"procedure":"export","customs_office":"GBLHR001","date":"{date}","country_of_destination":"{country}","hs_code":"{hs_code}","description":"{description}","quantity":{{"amount":"{quantity}","unit":"NAR"}},"value":{{"amount":"{value}","currency":"GBP"}},"attached_documents":[{{"authorization_ref":"{licence}","line_no":1}}]}}}}"#
+    ) + "\n"
 }
 
-pub const CSV_HEADER: &str = "declaration_ref,item_no,procedure,customs_office,date,partner_country,hs_code,description,quantity,unit,value,currency,authorization_ref,line_no\n";
-
+/// The customs file of `rows` items, in CSV (for sqlite3 and plugins) and JSON Lines (for
+/// `import-records`).
 fn generate(dir: &Path, rows: u64) -> Result<(PathBuf, PathBuf)> {
     let csv_path = dir.join(format!("customs-{rows}.csv"));
     let jsonl_path = dir.join(format!("customs-{rows}.jsonl"));
-    let mut csv = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+    customs_file::write_csv(&csv_path, rows)
+        .with_context(|| format!("writing {}", csv_path.display()))?;
     let mut jsonl = std::io::BufWriter::new(std::fs::File::create(&jsonl_path)?);
-    csv.write_all(CSV_HEADER.as_bytes())?;
     for n in 0..rows {
-        let (c, j) = row(n);
-        csv.write_all(c.as_bytes())?;
-        jsonl.write_all(j.as_bytes())?;
+        jsonl.write_all(json_line(&DeclarationItem::numbered(n)).as_bytes())?;
     }
-    csv.flush()?;
     jsonl.flush()?;
     Ok((csv_path, jsonl_path))
 }
@@ -261,4 +258,24 @@ fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Meas
     );
     results.push(measured);
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_csv_is_in_the_plugins_format_and_the_json_says_the_same() {
+        assert_eq!(customs_file::CSV_HEADER.trim_end(), customs_csv::HEADER);
+        let item = DeclarationItem::numbered(4);
+        assert_eq!(
+            item.csv_line(),
+            "26GB00000000000001,2,export,GBLHR001,2026-01-05,AU,871000,Arms item 4,5,NAR,32676,GBP,GBSIEL/2026/0000004,1\n"
+        );
+        assert_eq!(
+            json_line(&item),
+            r#"{"agency":"customs","source_ref":"26GB00000000000001/2","record":{"kind":"customs_declaration","declaration_ref":"26GB00000000000001","item_no":2,"procedure":"export","customs_office":"GBLHR001","date":"2026-01-05","country_of_destination":"AU","hs_code":"871000","description":"Arms item 4","quantity":{"amount":"5","unit":"NAR"},"value":{"amount":"32676","currency":"GBP"},"attached_documents":[{"authorization_ref":"GBSIEL/2026/0000004","line_no":1}]}}"#.to_owned()
+                + "\n"
+        );
+    }
 }

@@ -14,7 +14,9 @@ use interlock_core::jsonl::{JsonLinesError, import_json_lines_with};
 use interlock_core::store::{ImportError, ImportMode, ImportObserver, ImportOutcome};
 use serde::Serialize;
 
-use super::{Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure};
+use super::{
+    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, HasExitCode,
+};
 
 #[derive(Args)]
 pub struct ImportRecordsArgs {
@@ -505,12 +507,12 @@ impl Reporter {
                 line.message = Some(text.clone());
                 (line, Some(Failure::new(EXIT_REFUSED, text)))
             }
-            Err(FileFailure::Import(ImportError::Store(error))) => {
+            Err(FileFailure::Import(ImportError::Storage(error))) => {
                 let failure = Failure::from(error);
                 (failed_line(file, &counts, &failure), Some(failure))
             }
             Err(FileFailure::Import(error)) => {
-                let failure = Failure::new(EXIT_FAILURE, format!("{file}: {error}"));
+                let failure = Failure::new(error.exit_code(), format!("{file}: {error}"));
                 (failed_line(file, &counts, &failure), Some(failure))
             }
             Err(FileFailure::Other(failure)) => {

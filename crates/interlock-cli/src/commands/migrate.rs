@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use interlock_core::store::{MigrateOptions, MigrateOutcome, Store, StoreError};
+use interlock_core::store::{MigrateOptions, MigrateOutcome, OpenError, Store};
 
 use super::{Context, Failure, fixed_time, print_json};
 
@@ -26,7 +26,7 @@ pub fn migrate(context: &Context, args: MigrateArgs) -> Result<ExitCode, Failure
     // Say nothing about copies when there is nothing to migrate.
     let needs_migration = match Store::open(path) {
         Ok(_) => false,
-        Err(StoreError::NeedsMigration { .. }) => true,
+        Err(OpenError::NeedsMigration { .. }) => true,
         Err(error) => return Err(error.into()),
     };
     if needs_migration && args.backup.is_none() && !args.json {

@@ -10,6 +10,7 @@ pub mod records;
 pub mod registry;
 pub mod report;
 pub mod shell;
+mod store_errors;
 pub mod withhold;
 
 use std::fmt::Display;
@@ -17,7 +18,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use interlock_core::store::{Store, StoreError};
+use interlock_core::store::{RegistryError, Store};
+
+pub use store_errors::HasExitCode;
 
 /// Exit codes, documented in `interlock --help`.
 pub const EXIT_REFUSED: u8 = 1;
@@ -101,36 +104,12 @@ impl Failure {
     }
 }
 
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        let code = match &error {
-            StoreError::NotFound { .. }
-            | StoreError::UnknownRecord(_)
-            | StoreError::NotWithheld(_)
-            | StoreError::UnknownFinding(_)
-            | StoreError::UnknownAgency(_)
-            | StoreError::UnknownDeadline(_) => EXIT_NOT_FOUND,
-            StoreError::InvalidFindingChange(_) => EXIT_REFUSED,
-            StoreError::InvalidSettings(_)
-            | StoreError::InvalidAgency { .. }
-            | StoreError::AgencyExists(_)
-            | StoreError::InvalidDeadline { .. } => EXIT_REFUSED,
-            StoreError::ControlList { .. } | StoreError::AmbiguousId { .. } => EXIT_REFUSED,
-            StoreError::Plugin { .. } | StoreError::InvalidWithholding { .. } => EXIT_REFUSED,
-            // NeedsMigration, Backup, Locked and the rest: EXIT_FAILURE (see `--help`).
-            StoreError::Corrupted(_) => EXIT_INTEGRITY,
-            _ => EXIT_FAILURE,
-        };
-        Failure::new(code, error)
-    }
-}
-
 /// A value given on the command line that the store refuses (a settings value, an agency
 /// id) is a usage error (2), as clap's own are; the same value read from a file is a
 /// refused input (1).
-pub fn argument_error(error: StoreError) -> Failure {
+pub fn argument_error(error: RegistryError) -> Failure {
     match error {
-        StoreError::InvalidSettings(_) | StoreError::InvalidAgency { .. } => {
+        RegistryError::InvalidSettings(_) | RegistryError::InvalidAgency { .. } => {
             Failure::new(EXIT_USAGE, error)
         }
         other => other.into(),

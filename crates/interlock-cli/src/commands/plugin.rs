@@ -12,8 +12,8 @@ use interlock_host::{HostError, Limits, PluginHost};
 
 use super::import::{FileFailure, PluginImportArgs, import_each, parse_option};
 use super::{
-    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, print_json,
-    read_input,
+    Context, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE, Failure, HasExitCode,
+    print_json, read_input,
 };
 use crate::output::{print_table, table};
 
@@ -87,8 +87,10 @@ fn host_failure(error: HostError) -> Failure {
         HostError::Rejected { .. } => EXIT_REFUSED,
         HostError::UnknownOption { .. } => EXIT_USAGE,
         HostError::Io { source, .. } => super::io_exit_code(source),
-        HostError::Import(interlock_core::store::ImportError::Invalid { .. }) => EXIT_REFUSED,
-        _ => EXIT_FAILURE,
+        HostError::Import(error) => error.exit_code(),
+        HostError::Stopped { .. } | HostError::PluginError { .. } | HostError::Engine(_) => {
+            EXIT_FAILURE
+        }
     };
     Failure::new(code, error)
 }
@@ -213,15 +215,7 @@ pub fn run(context: &Context, command: PluginCommand) -> Result<ExitCode, Failur
             Ok(ExitCode::SUCCESS)
         }
         PluginCommand::Remove { name } => {
-            let removed = context
-                .open_store()?
-                .remove_plugin(&name, &context.actor)
-                .map_err(|e| match e {
-                    interlock_core::store::StoreError::Plugin { .. } => {
-                        Failure::new(EXIT_NOT_FOUND, e)
-                    }
-                    other => other.into(),
-                })?;
+            let removed = context.open_store()?.remove_plugin(&name, &context.actor)?;
             println!("removed plugin {}@{}", removed.name, removed.version);
             Ok(ExitCode::SUCCESS)
         }

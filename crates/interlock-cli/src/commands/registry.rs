@@ -14,7 +14,7 @@ use interlock_core::registry::{
     Agency, AgencyKind, Contact, DataYear, Deadline, MandateRole, MonthDay, Phase,
     RegisteredAgency, Settings, SettingsChange, file,
 };
-use interlock_core::store::{AgencyUpdate, DeadlineChanges, PluginRecord, Store};
+use interlock_core::store::{AgencyUpdate, DeadlineChanges, PluginRecord, RegistryError, Store};
 use jiff::civil::Date;
 
 use super::{
@@ -394,7 +394,7 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
         AgencyCommand::Update(args) => {
             let current = store
                 .agency(&args.id)?
-                .ok_or_else(|| interlock_core::store::StoreError::UnknownAgency(args.id.clone()))?;
+                .ok_or_else(|| RegistryError::UnknownAgency(args.id.clone()))?;
             let agency = match args.file {
                 Some(path) => {
                     let agency =
@@ -474,7 +474,7 @@ pub fn agency(context: &Context, command: AgencyCommand) -> Result<ExitCode, Fai
                 store.agency(&id)?.into_iter().collect()
             };
             if versions.is_empty() {
-                return Err(interlock_core::store::StoreError::UnknownAgency(id).into());
+                return Err(RegistryError::UnknownAgency(id).into());
             }
             if json {
                 return print_json_lines(&versions).map(|()| ExitCode::SUCCESS);

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, tables};
+use super::{FindingError, ReadError, Store, tables};
 use crate::audit::AuditAction;
 use crate::check::{self, CheckFilter, Dataset, Finding, FindingId};
 
@@ -96,7 +96,7 @@ impl CheckOutcome {
 impl Store {
     /// Every current record and the control lists, as the rules read them, with the
     /// reporting State of the settings (when set) so that no rule has to guess it.
-    pub fn dataset(&self) -> Result<Dataset, StoreError> {
+    pub fn dataset(&self) -> Result<Dataset, ReadError> {
         let mut data = Dataset::new(self.current_records()?, self.control_lists()?);
         data.reporting_state = self.settings()?.reporting_state;
         Ok(data)
@@ -107,7 +107,7 @@ impl Store {
         &self,
         filter: &CheckFilter,
         actor: &str,
-    ) -> Result<CheckOutcome, StoreError> {
+    ) -> Result<CheckOutcome, FindingError> {
         let data = self.dataset()?;
         let found = check::run(&data, filter);
         let now = self.now();
@@ -196,7 +196,7 @@ impl Store {
     }
 
     /// Every stored finding, resolved ones included, by id.
-    pub fn findings(&self) -> Result<Vec<StoredFinding>, StoreError> {
+    pub fn findings(&self) -> Result<Vec<StoredFinding>, ReadError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(tables::FINDINGS) {
             Ok(table) => table,
@@ -211,7 +211,7 @@ impl Store {
     }
 
     /// The finding whose id starts with `prefix` (at least 6 characters).
-    pub fn finding(&self, prefix: &str) -> Result<StoredFinding, StoreError> {
+    pub fn finding(&self, prefix: &str) -> Result<StoredFinding, ReadError> {
         let prefix = prefix.trim().to_ascii_lowercase();
         let matches: Vec<StoredFinding> = self
             .findings()?
@@ -222,9 +222,9 @@ impl Store {
             1 => Ok(matches
                 .into_iter()
                 .next()
-                .ok_or(StoreError::UnknownFinding(prefix))?),
-            0 => Err(StoreError::UnknownFinding(prefix)),
-            count => Err(StoreError::AmbiguousId { prefix, count }),
+                .ok_or(ReadError::UnknownFinding(prefix))?),
+            0 => Err(ReadError::UnknownFinding(prefix)),
+            count => Err(ReadError::AmbiguousFindingId { prefix, count }),
         }
     }
 
@@ -235,15 +235,15 @@ impl Store {
         state: FindingState,
         reason: &str,
         actor: &str,
-    ) -> Result<StoredFinding, StoreError> {
+    ) -> Result<StoredFinding, FindingError> {
         if reason.trim().is_empty() {
-            return Err(StoreError::InvalidFindingChange(
+            return Err(FindingError::InvalidChange(
                 "give a reason for the change".to_owned(),
             ));
         }
         let mut finding = self.finding(prefix)?;
         if finding.state == state {
-            return Err(StoreError::InvalidFindingChange(format!(
+            return Err(FindingError::InvalidChange(format!(
                 "finding {} is already {}",
                 finding.finding.id,
                 state.as_str()

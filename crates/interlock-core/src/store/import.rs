@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::facets::Facets;
 use super::lifecycle;
-use super::{BatchInfo, MAX_REPORTED_PROBLEMS, Store, StoreError, tables};
+use super::{BatchInfo, ImportError, MAX_REPORTED_PROBLEMS, StorageError, Store, tables};
 use crate::audit::{AuditAction, RevisionDigest};
 use crate::control_list::ControlLists;
 use crate::diagnostic::Diagnostic;
@@ -109,43 +109,6 @@ pub struct ImportSummary {
     /// The quarantine file written, for an import with quarantine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quarantine_file: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{} {} in the source; nothing was imported", .total, if *.total == 1 { "problem" } else { "problems" })]
-    Invalid {
-        /// The first [`MAX_REPORTED_PROBLEMS`] problems, in source order.
-        diagnostics: Vec<Diagnostic>,
-        /// How many problems there were in all.
-        total: u64,
-    },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The [`ImportObserver`] could not take a diagnostic (e.g. the report file could not
-    /// be written).
-    #[error("{0}; nothing was imported")]
-    Observer(std::io::Error),
-    /// The quarantine file could not be written.
-    #[error("cannot write the quarantine file {}: {source}; nothing was imported", .path.display())]
-    Quarantine {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// The import committed, but its finished quarantine file could not be renamed into
-    /// place; it was kept under its temporary name.
-    #[error(
-        "batch {batch} was imported, but its quarantine file could not be renamed to {}: {source}; \
-         the quarantined rows are in {}",
-        .path.display(),
-        .kept.display()
-    )]
-    QuarantineNotRenamed {
-        batch: u64,
-        path: PathBuf,
-        kept: PathBuf,
-        source: std::io::Error,
-    },
 }
 
 /// A refused row on its way to the quarantine file.
@@ -325,7 +288,7 @@ impl Store {
         source: SourceFile,
         adapter: Adapter,
         actor: &str,
-    ) -> Result<BeginImport<'_>, StoreError> {
+    ) -> Result<BeginImport<'_>, ImportError> {
         self.begin_import_with(source, adapter, actor, ImportMode::default())
     }
 
@@ -336,21 +299,22 @@ impl Store {
         adapter: Adapter,
         actor: &str,
         mode: ImportMode<'s>,
-    ) -> Result<BeginImport<'s>, StoreError> {
+    ) -> Result<BeginImport<'s>, ImportError> {
         let source_key = source_key(&adapter, &source.sha256, mode.quarantine.is_some());
         {
             let read = self.db.begin_read()?;
             let by_source = read.open_table(tables::BATCH_BY_SOURCE)?;
             if let Some(batch) = by_source.get(source_key.as_str())? {
                 let batch = batch.value();
-                let info = self.batch(batch)?.ok_or_else(|| {
-                    StoreError::Corrupted(format!("import batch {batch} is missing"))
+                let info = super::read::read_batch(&read, batch)?.ok_or_else(|| {
+                    StorageError::Corrupted(format!("import batch {batch} is missing"))
                 })?;
                 return Ok(BeginImport::AlreadyImported(info));
             }
         }
         let txn = self.begin_write()?;
-        let control_lists = super::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
+        let control_lists =
+            super::control_list::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
         let registered_agencies = super::registry::registered_agency_ids(&txn)?;
         let batch = match txn.open_table(tables::BATCHES)?.last()? {
             Some((last, _)) => last.value() + 1,
@@ -445,7 +409,7 @@ impl Import<'_> {
 
     /// Validates a batch of drafts and stages the valid ones. Problems are collected, not
     /// returned: callers keep feeding so that every problem in the source is reported.
-    pub fn add(&mut self, items: Vec<Incoming>) -> Result<(), StoreError> {
+    pub fn add(&mut self, items: Vec<Incoming>) -> Result<(), ImportError> {
         let quarantining = self.quarantine.is_some();
         // With quarantine, a line the adapter found an error on is refused whole.
         let adapter_error_lines: HashSet<u64> = if quarantining {
@@ -514,15 +478,7 @@ impl Import<'_> {
             }
             let id = draft.id();
             let sequential = lifecycle::is_sequential(&draft);
-            let previous: Option<StoredRecord> = match records.get(&id.0)?.map(|v| v.value()) {
-                Some(revision) => {
-                    let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
-                        StoreError::Corrupted(format!("record {id} has no revision {revision}"))
-                    })?;
-                    Some(crate::model::decode_revision(bytes.value())?)
-                }
-                None => None,
-            };
+            let previous = super::read::current_revision(&records, &revisions, id)?;
             // A licence message applies to the licence as it stands after everything
             // before it, in the store or earlier in this file.
             let draft = if sequential {
@@ -681,12 +637,12 @@ impl Import<'_> {
     pub fn finish(mut self) -> Result<ImportSummary, ImportError> {
         self.pass_on(Vec::new());
         if let Some(error) = self.observer_error.take() {
-            self.txn.abort().map_err(StoreError::from)?;
+            self.txn.abort()?;
             return Err(ImportError::Observer(error));
         }
         if self.will_fail() {
             // Dropping the transaction aborts it; say so explicitly for the reader.
-            self.txn.abort().map_err(StoreError::from)?;
+            self.txn.abort()?;
             // Adapters report decoding problems as they read and validation problems per
             // batch; the record manager wants them in file order.
             self.errors.sort_by_key(|d| d.line);
@@ -720,23 +676,12 @@ impl Import<'_> {
             quarantine_sha256: quarantine.as_ref().map(|q| q.sha256.clone()),
         };
         self.txn
-            .open_table(tables::BATCHES)
-            .map_err(StoreError::from)?
-            .insert(
-                self.batch,
-                serde_json::to_vec(&info)
-                    .map_err(StoreError::from)?
-                    .as_slice(),
-            )
-            .map_err(StoreError::from)?;
-        self.txn
-            .open_table(tables::BATCH_BY_SOURCE)
-            .map_err(StoreError::from)?
-            .insert(
-                source_key(&self.adapter, &self.source.sha256, quarantine.is_some()).as_str(),
-                self.batch,
-            )
-            .map_err(StoreError::from)?;
+            .open_table(tables::BATCHES)?
+            .insert(self.batch, serde_json::to_vec(&info)?.as_slice())?;
+        self.txn.open_table(tables::BATCH_BY_SOURCE)?.insert(
+            source_key(&self.adapter, &self.source.sha256, quarantine.is_some()).as_str(),
+            self.batch,
+        )?;
         let mut details = serde_json::json!({
             "batch": self.batch,
             "adapter": self.adapter,
@@ -767,7 +712,7 @@ impl Import<'_> {
             &self.source.name,
             details,
         )?;
-        self.txn.commit().map_err(StoreError::from)?;
+        self.txn.commit()?;
         if let Some(quarantine) = quarantine {
             quarantine.rename_into_place(self.batch)?;
         }

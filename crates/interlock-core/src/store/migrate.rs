@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::Serialize;
 
-use super::{SCHEMA_VERSION, Store, StoreError, facets, read_control_lists, tables};
+use super::control_list::read_control_lists;
+use super::{MigrateError, SCHEMA_VERSION, StorageError, Store, facets, tables};
 use crate::audit::AuditAction;
 use crate::model::RecordId;
 
@@ -63,7 +64,7 @@ pub struct Migration {
 
 impl Store {
     /// Upgrades the store at `path` to [`SCHEMA_VERSION`]; see [`Store::migrate_with`].
-    pub fn migrate(path: &Path, actor: &str) -> Result<MigrateOutcome, StoreError> {
+    pub fn migrate(path: &Path, actor: &str) -> Result<MigrateOutcome, MigrateError> {
         Self::migrate_with(path, actor, &MigrateOptions::default())
     }
 
@@ -76,7 +77,7 @@ impl Store {
         path: &Path,
         actor: &str,
         options: &MigrateOptions,
-    ) -> Result<MigrateOutcome, StoreError> {
+    ) -> Result<MigrateOutcome, MigrateError> {
         let found = Self::open_any_schema(path, false)?.check_format()?;
         // The store is closed again here: a closed redb file is a consistent copy.
         if found == SCHEMA_VERSION {
@@ -85,9 +86,9 @@ impl Store {
             });
         }
         if !MIGRATES_FROM.contains(&found) {
-            return Err(StoreError::NotAStore {
+            return Err(MigrateError::UnknownSchema {
                 path: path.to_owned(),
-                reason: format!("store schema {found} is not one interlock ever wrote"),
+                found,
             });
         }
         if let Some(backup) = &options.backup {
@@ -137,8 +138,8 @@ impl Store {
 
 /// Copies the store file to `backup`, refusing to overwrite anything, and syncs the copy to
 /// disk. A failed copy is removed.
-fn write_backup(store: &Path, backup: &Path) -> Result<(), StoreError> {
-    let failed = |source: std::io::Error| StoreError::Backup {
+fn write_backup(store: &Path, backup: &Path) -> Result<(), MigrateError> {
+    let failed = |source: std::io::Error| MigrateError::Backup {
         path: backup.to_owned(),
         source,
     };
@@ -147,7 +148,7 @@ fn write_backup(store: &Path, backup: &Path) -> Result<(), StoreError> {
         .create_new(true)
         .open(backup)
         .map_err(|error| match error.kind() {
-            std::io::ErrorKind::AlreadyExists => StoreError::AlreadyExists {
+            std::io::ErrorKind::AlreadyExists => MigrateError::BackupExists {
                 path: backup.to_owned(),
             },
             _ => failed(error),
@@ -166,7 +167,7 @@ fn write_backup(store: &Path, backup: &Path) -> Result<(), StoreError> {
 
 /// Drops every secondary index and derives it again from each record's current revision.
 /// Returns (records, index entries written).
-fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StoreError> {
+fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StorageError> {
     // Indexes a former layout had and this one dropped go too.
     let stale: Vec<_> = txn
         .list_multimap_tables()?
@@ -193,9 +194,9 @@ fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StoreError> {
         let (id, revision) = entry?;
         let id = RecordId(*id.value());
         let revision = revision.value();
-        let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
-            StoreError::Corrupted(format!("record {id} has no revision {revision}"))
-        })?;
+        let bytes = revisions
+            .get((&id.0, revision))?
+            .ok_or_else(|| StorageError::missing_revision(id, revision))?;
         let record = crate::model::decode_revision(bytes.value())?;
         for (index, key) in facets::Facets::of(&record, &lists).index_keys() {
             if !indexes[index].insert(key.as_str(), &id.0)? {

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use redb::{ReadOnlyMultimapTable, ReadableDatabase, ReadableTable};
 
 use super::facets::{self, Facets, PeriodEnd, normalize_party_name};
-use super::{Store, StoreError, tables};
+use super::{ReadError, StorageError, Store, tables};
 use crate::model::{RecordId, RecordKind, StoredRecord, normalize_serial};
 
 #[derive(Clone, Debug, Default)]
@@ -96,7 +96,11 @@ impl Query {
 
 type Index = ReadOnlyMultimapTable<&'static str, &'static [u8; 16]>;
 
-fn ids_for_key(index: &Index, key: &str, into: &mut BTreeSet<RecordId>) -> Result<(), StoreError> {
+fn ids_for_key(
+    index: &Index,
+    key: &str,
+    into: &mut BTreeSet<RecordId>,
+) -> Result<(), StorageError> {
     for id in index.get(key)? {
         into.insert(RecordId(*id?.value()));
     }
@@ -107,7 +111,7 @@ fn ids_with_prefix(
     index: &Index,
     prefix: &str,
     into: &mut BTreeSet<RecordId>,
-) -> Result<(), StoreError> {
+) -> Result<(), StorageError> {
     for entry in index.range(prefix..)? {
         let (key, ids) = entry?;
         if !key.value().starts_with(prefix) {
@@ -123,7 +127,7 @@ fn ids_with_prefix(
 impl Store {
     /// Every record's current revision, ordered as [`Store::query`] orders them (event date,
     /// then id), without the per-record facets a filtered query computes.
-    pub fn current_records(&self) -> Result<Vec<StoredRecord>, StoreError> {
+    pub fn current_records(&self) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
         let records = txn.open_table(tables::RECORDS)?;
         let revisions = txn.open_table(tables::REVISIONS)?;
@@ -131,9 +135,9 @@ impl Store {
         for entry in records.iter()? {
             let (id, revision) = entry?;
             let (id, revision) = (RecordId(*id.value()), revision.value());
-            let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
-                StoreError::Corrupted(format!("record {id} has no revision {revision}"))
-            })?;
+            let bytes = revisions
+                .get((&id.0, revision))?
+                .ok_or_else(|| StorageError::missing_revision(id, revision))?;
             all.push(crate::model::decode_revision(bytes.value())?);
         }
         all.sort_by_key(|record| (record.event_date, record.id));
@@ -141,7 +145,7 @@ impl Store {
     }
 
     /// Current revisions matching every filter of `query`, ordered by event date then id.
-    pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StoreError> {
+    pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
         let lists = self.control_lists_in(&txn)?;
         let index = |n: usize| txn.open_multimap_table(facets::ALL_INDEXES[n]);
@@ -184,10 +188,10 @@ impl Store {
 
         let records = txn.open_table(tables::RECORDS)?;
         let revisions = txn.open_table(tables::REVISIONS)?;
-        let load = |id: RecordId, revision: u32| -> Result<StoredRecord, StoreError> {
-            let bytes = revisions.get((&id.0, revision))?.ok_or_else(|| {
-                StoreError::Corrupted(format!("record {id} has no revision {revision}"))
-            })?;
+        let load = |id: RecordId, revision: u32| -> Result<StoredRecord, StorageError> {
+            let bytes = revisions
+                .get((&id.0, revision))?
+                .ok_or_else(|| StorageError::missing_revision(id, revision))?;
             Ok(crate::model::decode_revision(bytes.value())?)
         };
         let mut found = Vec::new();

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::Serialize;
 
-use super::{Store, StoreError, tables};
+use super::{ReadError, RegistryError, StorageError, Store, tables};
 use crate::audit::{AuditAction, AuditEntry, VerifyReport};
 use crate::registry::calendar::RecordCounts;
 use crate::registry::{
@@ -68,7 +68,7 @@ impl DeadlineChanges {
 fn read_table<K: redb::Key + 'static, V: redb::Value + 'static>(
     txn: &ReadTransaction,
     definition: TableDefinition<K, V>,
-) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StorageError> {
     match txn.open_table(definition) {
         Ok(table) => Ok(Some(table)),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
@@ -77,12 +77,12 @@ fn read_table<K: redb::Key + 'static, V: redb::Value + 'static>(
 }
 
 /// Whether a write transaction sees the table, without creating it as `open_table` would.
-fn exists_in(txn: &WriteTransaction, name: &str) -> Result<bool, StoreError> {
+fn exists_in(txn: &WriteTransaction, name: &str) -> Result<bool, StorageError> {
     use redb::TableHandle;
     Ok(txn.list_tables()?.any(|table| table.name() == name))
 }
 
-fn read_settings(txn: &ReadTransaction) -> Result<Settings, StoreError> {
+fn read_settings(txn: &ReadTransaction) -> Result<Settings, StorageError> {
     let Some(table) = read_table(txn, tables::SETTINGS)? else {
         return Ok(Settings::default());
     };
@@ -96,7 +96,7 @@ fn read_settings(txn: &ReadTransaction) -> Result<Settings, StoreError> {
 /// The current version of every agency in `table`, by id.
 fn current_agencies(
     table: &impl ReadableTable<(&'static str, u32), &'static [u8]>,
-) -> Result<BTreeMap<String, RegisteredAgency>, StoreError> {
+) -> Result<BTreeMap<String, RegisteredAgency>, StorageError> {
     let mut current = BTreeMap::new();
     for entry in table.iter()? {
         let (_, bytes) = entry?;
@@ -110,7 +110,7 @@ fn current_agencies(
 fn latest_version(
     table: &impl ReadableTable<(&'static str, u32), &'static [u8]>,
     id: &str,
-) -> Result<Option<RegisteredAgency>, StoreError> {
+) -> Result<Option<RegisteredAgency>, StorageError> {
     let last = table.range((id, 0)..=(id, u32::MAX))?.next_back();
     match last {
         Some(entry) => Ok(Some(serde_json::from_slice(entry?.1.value())?)),
@@ -122,7 +122,7 @@ fn latest_version(
 /// agency is registered (then imports do not check the agency their records name).
 pub(super) fn registered_agency_ids(
     txn: &WriteTransaction,
-) -> Result<BTreeSet<String>, StoreError> {
+) -> Result<BTreeSet<String>, StorageError> {
     if !exists_in(txn, "agencies")? {
         return Ok(BTreeSet::new());
     }
@@ -135,12 +135,12 @@ pub(super) fn registered_agency_ids(
     Ok(ids)
 }
 
-fn invalid_agency(agency: &Agency) -> Option<StoreError> {
+fn invalid_agency(agency: &Agency) -> Option<RegistryError> {
     let problems = agency.problems();
     if problems.is_empty() {
         None
     } else {
-        Some(StoreError::InvalidAgency {
+        Some(RegistryError::InvalidAgency {
             id: agency.id.clone(),
             problems: problems.iter().map(ToString::to_string).collect(),
         })
@@ -155,17 +155,17 @@ impl Store {
     /// The reporting State's settings; `Settings::default()` (nothing set) until someone
     /// sets them. Readers treat an unset field as unknown, never as a default country or
     /// currency.
-    pub fn settings(&self) -> Result<Settings, StoreError> {
-        read_settings(&self.db.begin_read()?)
+    pub fn settings(&self) -> Result<Settings, ReadError> {
+        Ok(read_settings(&self.db.begin_read()?)?)
     }
 
     /// Changes the fields `change` gives, after checking the country and currency codes
-    /// ([`StoreError::InvalidSettings`]). A change that changes nothing writes nothing.
+    /// ([`RegistryError::InvalidSettings`]). A change that changes nothing writes nothing.
     pub fn set_settings(
         &self,
         change: &SettingsChange,
         actor: &str,
-    ) -> Result<SettingsOutcome, StoreError> {
+    ) -> Result<SettingsOutcome, RegistryError> {
         let txn = self.begin_write()?;
         let previous: Settings = {
             let table = txn.open_table(tables::SETTINGS)?;
@@ -177,7 +177,7 @@ impl Store {
         };
         let current = previous
             .apply(change)
-            .map_err(StoreError::InvalidSettings)?;
+            .map_err(RegistryError::InvalidSettings)?;
         let differences = current.differences_from(&previous);
         if differences.is_empty() {
             return Ok(SettingsOutcome {
@@ -216,9 +216,13 @@ impl Store {
     // -----------------------------------------------------------------------------------
 
     /// Registers an agency (version 1). Refuses a description with problems
-    /// ([`StoreError::InvalidAgency`]) and an id already registered
-    /// ([`StoreError::AgencyExists`]).
-    pub fn add_agency(&self, agency: Agency, actor: &str) -> Result<RegisteredAgency, StoreError> {
+    /// ([`RegistryError::InvalidAgency`]) and an id already registered
+    /// ([`RegistryError::AgencyExists`]).
+    pub fn add_agency(
+        &self,
+        agency: Agency,
+        actor: &str,
+    ) -> Result<RegisteredAgency, RegistryError> {
         if let Some(error) = invalid_agency(&agency) {
             return Err(error);
         }
@@ -226,7 +230,7 @@ impl Store {
         let registered = {
             let mut table = txn.open_table(tables::AGENCIES)?;
             if latest_version(&table, &agency.id)?.is_some() {
-                return Err(StoreError::AgencyExists(agency.id));
+                return Err(RegistryError::AgencyExists(agency.id));
             }
             let registered = RegisteredAgency {
                 agency,
@@ -253,9 +257,13 @@ impl Store {
     }
 
     /// Records a new version of a registered agency's description; the previous versions
-    /// are kept. Refuses an unknown id ([`StoreError::UnknownAgency`]) and a description
+    /// are kept. Refuses an unknown id ([`RegistryError::UnknownAgency`]) and a description
     /// with problems. The same description as the current version writes nothing.
-    pub fn update_agency(&self, agency: Agency, actor: &str) -> Result<AgencyUpdate, StoreError> {
+    pub fn update_agency(
+        &self,
+        agency: Agency,
+        actor: &str,
+    ) -> Result<AgencyUpdate, RegistryError> {
         if let Some(error) = invalid_agency(&agency) {
             return Err(error);
         }
@@ -263,7 +271,7 @@ impl Store {
         let (previous, current) = {
             let mut table = txn.open_table(tables::AGENCIES)?;
             let previous = latest_version(&table, &agency.id)?
-                .ok_or_else(|| StoreError::UnknownAgency(agency.id.clone()))?;
+                .ok_or_else(|| RegistryError::UnknownAgency(agency.id.clone()))?;
             if previous.agency == agency {
                 return Ok(AgencyUpdate::Unchanged(previous));
             }
@@ -292,7 +300,7 @@ impl Store {
     }
 
     /// The current version of every registered agency, by id.
-    pub fn agencies(&self) -> Result<Vec<RegisteredAgency>, StoreError> {
+    pub fn agencies(&self) -> Result<Vec<RegisteredAgency>, ReadError> {
         let txn = self.db.begin_read()?;
         let Some(table) = read_table(&txn, tables::AGENCIES)? else {
             return Ok(Vec::new());
@@ -301,16 +309,16 @@ impl Store {
     }
 
     /// The current version of one agency.
-    pub fn agency(&self, id: &str) -> Result<Option<RegisteredAgency>, StoreError> {
+    pub fn agency(&self, id: &str) -> Result<Option<RegisteredAgency>, ReadError> {
         let txn = self.db.begin_read()?;
         let Some(table) = read_table(&txn, tables::AGENCIES)? else {
             return Ok(None);
         };
-        latest_version(&table, id)
+        Ok(latest_version(&table, id)?)
     }
 
     /// Every version of one agency, oldest first; empty if it is not registered.
-    pub fn agency_history(&self, id: &str) -> Result<Vec<RegisteredAgency>, StoreError> {
+    pub fn agency_history(&self, id: &str) -> Result<Vec<RegisteredAgency>, ReadError> {
         let txn = self.db.begin_read()?;
         let Some(table) = read_table(&txn, tables::AGENCIES)? else {
             return Ok(Vec::new());
@@ -327,7 +335,7 @@ impl Store {
     // -----------------------------------------------------------------------------------
 
     /// The national reporting deadlines, by name.
-    pub fn deadlines(&self) -> Result<Vec<Deadline>, StoreError> {
+    pub fn deadlines(&self) -> Result<Vec<Deadline>, ReadError> {
         let txn = self.db.begin_read()?;
         let Some(table) = read_table(&txn, tables::DEADLINES)? else {
             return Ok(Vec::new());
@@ -340,23 +348,23 @@ impl Store {
     }
 
     /// Adds or replaces deadlines by name, all in one transaction; deadlines not named are
-    /// kept. Each must name a registered agency ([`StoreError::InvalidDeadline`]).
+    /// kept. Each must name a registered agency ([`RegistryError::InvalidDeadline`]).
     pub fn set_deadlines(
         &self,
         deadlines: Vec<Deadline>,
         actor: &str,
-    ) -> Result<DeadlineChanges, StoreError> {
+    ) -> Result<DeadlineChanges, RegistryError> {
         self.change_deadlines(deadlines, None, actor)
     }
 
-    /// Removes a deadline ([`StoreError::UnknownDeadline`] if there is none by that name).
-    pub fn remove_deadline(&self, name: &str, actor: &str) -> Result<Deadline, StoreError> {
+    /// Removes a deadline ([`RegistryError::UnknownDeadline`] if there is none by that name).
+    pub fn remove_deadline(&self, name: &str, actor: &str) -> Result<Deadline, RegistryError> {
         let changes = self.change_deadlines(Vec::new(), Some(name), actor)?;
         changes
             .removed
             .into_iter()
             .next()
-            .ok_or_else(|| StoreError::UnknownDeadline(name.to_owned()))
+            .ok_or_else(|| RegistryError::UnknownDeadline(name.to_owned()))
     }
 
     fn change_deadlines(
@@ -364,10 +372,10 @@ impl Store {
         set: Vec<Deadline>,
         remove: Option<&str>,
         actor: &str,
-    ) -> Result<DeadlineChanges, StoreError> {
+    ) -> Result<DeadlineChanges, RegistryError> {
         for deadline in &set {
             if let Some(problem) = deadline.problems().first() {
-                return Err(StoreError::InvalidDeadline {
+                return Err(RegistryError::InvalidDeadline {
                     name: deadline.name.clone(),
                     message: problem.to_string(),
                 });
@@ -381,7 +389,7 @@ impl Store {
             let mut table = txn.open_table(tables::DEADLINES)?;
             for deadline in set {
                 if !agencies.contains(&deadline.agency) {
-                    return Err(StoreError::InvalidDeadline {
+                    return Err(RegistryError::InvalidDeadline {
                         name: deadline.name,
                         message: format!(
                             "agency `{}` is not registered; register it first with `interlock agency add --file AGENCY.toml`",
@@ -412,7 +420,7 @@ impl Store {
                 let removed: Deadline = {
                     let bytes = table
                         .remove(name)?
-                        .ok_or_else(|| StoreError::UnknownDeadline(name.to_owned()))?;
+                        .ok_or_else(|| RegistryError::UnknownDeadline(name.to_owned()))?;
                     serde_json::from_slice(bytes.value())?
                 };
                 previous.insert(name.to_owned(), serde_json::to_value(&removed)?);
@@ -452,7 +460,7 @@ impl Store {
     /// Each agency's current records dated in `year`, by quarter of their event date, and
     /// which agencies have current records at all (what the calendar's readiness needs).
     /// Reads the records themselves, not the indexes, which only narrow queries.
-    pub fn record_counts(&self, year: i16) -> Result<RecordCounts, StoreError> {
+    pub fn record_counts(&self, year: i16) -> Result<RecordCounts, ReadError> {
         let mut counts = RecordCounts {
             year,
             ..RecordCounts::default()
@@ -473,7 +481,7 @@ impl Store {
 
 /// `audit verify`: replays every registry change in the audit log and checks that the
 /// result is exactly the registry tables.
-pub(super) fn verify(txn: &ReadTransaction, report: &mut VerifyReport) -> Result<(), StoreError> {
+pub(super) fn verify(txn: &ReadTransaction, report: &mut VerifyReport) -> Result<(), StorageError> {
     let mut settings: Option<Settings> = None;
     let mut agencies: BTreeMap<(String, u32), RegisteredAgency> = BTreeMap::new();
     let mut deadlines: BTreeMap<String, Deadline> = BTreeMap::new();

@@ -14,7 +14,8 @@ use std::fmt;
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, tables};
+use super::read::current_revision;
+use super::{ReadError, StorageError, Store, WithholdError, tables};
 use crate::audit::{AuditAction, AuditEntry, VerifyReport};
 use crate::model::{RecordId, StoredRecord};
 
@@ -127,16 +128,16 @@ impl WithholdOutcome {
 
 impl Store {
     /// Withholds a record (or some of its fields) from public reports. The record itself is
-    /// not touched. Refuses an unknown record ([`StoreError::UnknownRecord`]), an empty
+    /// not touched. Refuses an unknown record ([`WithholdError::UnknownRecord`]), an empty
     /// reason or a field the record's current revision does not have
-    /// ([`StoreError::InvalidWithholding`]).
+    /// ([`WithholdError::Invalid`]).
     pub fn withhold(
         &self,
         id: RecordId,
         request: WithholdRequest,
         actor: &str,
-    ) -> Result<WithholdOutcome, StoreError> {
-        let invalid = |message: String| StoreError::InvalidWithholding {
+    ) -> Result<WithholdOutcome, WithholdError> {
+        let invalid = |message: String| WithholdError::Invalid {
             id: id.to_hex(),
             message,
         };
@@ -145,8 +146,12 @@ impl Store {
             return Err(invalid("give the reason for withholding it".to_owned()));
         }
         let txn = self.begin_write()?;
-        let record = current_revision(&txn.open_table(tables::RECORDS)?, &txn, id)?
-            .ok_or_else(|| StoreError::UnknownRecord(id.to_hex()))?;
+        let record = current_revision(
+            &txn.open_table(tables::RECORDS)?,
+            &txn.open_table(tables::REVISIONS)?,
+            id,
+        )?
+        .ok_or_else(|| WithholdError::UnknownRecord(id.to_hex()))?;
         let fields = check_fields(&record, &request.fields).map_err(invalid)?;
         let previous: Option<Withholding> = {
             let table = txn.open_table(tables::WITHHOLDINGS)?;
@@ -201,10 +206,10 @@ impl Store {
         id: RecordId,
         reason: &str,
         actor: &str,
-    ) -> Result<Withholding, StoreError> {
+    ) -> Result<Withholding, WithholdError> {
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(StoreError::InvalidWithholding {
+            return Err(WithholdError::Invalid {
                 id: id.to_hex(),
                 message: "give the reason for releasing it".to_owned(),
             });
@@ -214,7 +219,7 @@ impl Store {
             let mut table = txn.open_table(tables::WITHHOLDINGS)?;
             let bytes = table
                 .remove(&id.0)?
-                .ok_or_else(|| StoreError::NotWithheld(id.to_hex()))?;
+                .ok_or_else(|| WithholdError::NotWithheld(id.to_hex()))?;
             serde_json::from_slice(bytes.value())?
         };
         self.append_audit(
@@ -233,7 +238,7 @@ impl Store {
     }
 
     /// Every record's current withholding, by record id.
-    pub fn withholdings(&self) -> Result<Vec<Withholding>, StoreError> {
+    pub fn withholdings(&self) -> Result<Vec<Withholding>, ReadError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(tables::WITHHOLDINGS) {
             Ok(table) => table,
@@ -248,7 +253,7 @@ impl Store {
     }
 
     /// The record's current withholding, if it has one.
-    pub fn withholding(&self, id: RecordId) -> Result<Option<Withholding>, StoreError> {
+    pub fn withholding(&self, id: RecordId) -> Result<Option<Withholding>, ReadError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(tables::WITHHOLDINGS) {
             Ok(table) => table,
@@ -261,21 +266,6 @@ impl Store {
             None => Ok(None),
         }
     }
-}
-
-fn current_revision(
-    records: &impl ReadableTable<&'static [u8; 16], u32>,
-    txn: &redb::WriteTransaction,
-    id: RecordId,
-) -> Result<Option<StoredRecord>, StoreError> {
-    let Some(revision) = records.get(&id.0)?.map(|v| v.value()) else {
-        return Ok(None);
-    };
-    let revisions = txn.open_table(tables::REVISIONS)?;
-    let bytes = revisions
-        .get((&id.0, revision))?
-        .ok_or_else(|| StoreError::Corrupted(format!("record {id} has no revision {revision}")))?;
-    Ok(Some(crate::model::decode_revision(bytes.value())?))
 }
 
 /// Trims, sorts and de-duplicates the field names, and checks that the record's content
@@ -327,7 +317,7 @@ fn has_path(value: &serde_json::Value, path: &[&str]) -> bool {
 
 /// `audit verify`: replays every withholding change in the audit log and checks that the
 /// result is exactly the withholdings table.
-pub(super) fn verify(txn: &ReadTransaction, report: &mut VerifyReport) -> Result<(), StoreError> {
+pub(super) fn verify(txn: &ReadTransaction, report: &mut VerifyReport) -> Result<(), StorageError> {
     let mut expected: BTreeMap<RecordId, Withholding> = BTreeMap::new();
     let audit = txn.open_table(tables::AUDIT)?;
     for entry in audit.iter()? {
