@@ -1,5 +1,6 @@
 //! `cargo xtask bench import --rows N` (`xtask-bench import`): how fast a customs file goes into the store,
-//! beside the tool a record manager would otherwise use (sqlite3 `.import` + index).
+//! beside the tool a record manager would otherwise use (sqlite3 `.import` with the same
+//! indexes), with throughput, store size and peak memory (`/usr/bin/time`) for each.
 //!
 //! Benchmarks print numbers; they never fail on a threshold (timings flake on shared
 //! machines). The data is generated deterministically, so runs compare.
@@ -56,10 +57,43 @@ fn generate(dir: &Path, rows: u64) -> Result<(PathBuf, PathBuf)> {
 struct Measurement {
     name: String,
     elapsed: Duration,
+    /// The input it read, for MB/s.
+    input_bytes: Option<u64>,
+    /// The database it wrote, for size and bytes per record.
+    store_bytes: Option<u64>,
+    /// Peak resident memory of the process, from `/usr/bin/time` (not for in-process runs).
+    peak_rss_kb: Option<u64>,
     note: String,
 }
 
-fn timed(name: &str, mut command: Command) -> Result<Measurement> {
+impl Measurement {
+    fn in_process(name: &str, elapsed: Duration, input_bytes: u64, note: String) -> Measurement {
+        Measurement {
+            name: name.to_owned(),
+            elapsed,
+            input_bytes: Some(input_bytes),
+            store_bytes: None,
+            peak_rss_kb: None,
+            note,
+        }
+    }
+}
+
+/// Runs `command` to completion under `/usr/bin/time` (when the machine has it), for its
+/// wall time and its peak resident memory.
+fn timed(name: &str, command: Command) -> Result<Measurement> {
+    let rss_file = std::env::temp_dir().join(format!("interlock-bench-rss-{}", std::process::id()));
+    let mut command = if Path::new(TIME).exists() {
+        let mut wrapped = Command::new(TIME);
+        wrapped
+            .args(["-f", "%M", "-o"])
+            .arg(&rss_file)
+            .arg(command.get_program())
+            .args(command.get_args());
+        wrapped
+    } else {
+        command
+    };
     let start = Instant::now();
     let output = command
         .output()
@@ -75,12 +109,33 @@ fn timed(name: &str, mut command: Command) -> Result<Measurement> {
                 .join("\n")
         );
     }
+    // GNU time writes the figure (KiB) as the file's last line.
+    let peak_rss_kb = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|text| text.lines().last()?.trim().parse().ok());
+    let _ = std::fs::remove_file(&rss_file);
     Ok(Measurement {
         name: name.to_owned(),
         elapsed,
+        input_bytes: None,
+        store_bytes: None,
+        peak_rss_kb,
         note: String::new(),
     })
 }
+
+/// GNU time, which reports a process's peak resident memory (`-f %M`).
+const TIME: &str = "/usr/bin/time";
+
+/// The indexes of the SQLite side: one for each kind of lookup interlock indexes a customs
+/// declaration item by (date, licence, country and year, HS code and year, procedure), so
+/// that the comparison is fair (issue 9).
+const SQLITE_INDEXES: &str = "CREATE INDEX by_date ON declarations(date);
+CREATE INDEX by_licence ON declarations(authorization_ref);
+CREATE INDEX by_country_year ON declarations(partner_country, substr(date, 1, 4));
+CREATE INDEX by_hs_year ON declarations(hs_code, substr(date, 1, 4));
+CREATE INDEX by_procedure ON declarations(procedure);
+";
 
 pub fn import(rows: u64) -> Result<()> {
     let root = project_root();
@@ -111,18 +166,20 @@ pub fn import(rows: u64) -> Result<()> {
         .arg("import-records")
         .arg(&jsonl);
     let mut measured = timed("interlock import-records (JSONL, full import)", import)?;
+    measured.input_bytes = Some(jsonl_size);
+    measured.store_bytes = std::fs::metadata(&store).map(|m| m.len()).ok();
     measured.note = format!("{:.0} MB JSONL", jsonl_size as f64 / 1e6);
     results.push(measured);
 
     results.extend(plugin_measurements(&binary, &dir, &csv)?);
 
     // What a record manager would otherwise do: sqlite3 .import plus a primary key and
-    // an index on the licence reference.
+    // the same indexes.
     if Command::new("sqlite3").arg("-version").output().is_ok() {
         let db = dir.join("bench.sqlite");
         let _ = std::fs::remove_file(&db);
         let script = format!(
-            "CREATE TABLE declarations(declaration_ref TEXT, item_no INTEGER, procedure TEXT, customs_office TEXT, date TEXT, partner_country TEXT, hs_code TEXT, description TEXT, quantity INTEGER, unit TEXT, value INTEGER, currency TEXT, authorization_ref TEXT, line_no INTEGER, PRIMARY KEY(declaration_ref, item_no));\n.mode csv\n.import --skip 1 {} declarations\nCREATE INDEX by_licence ON declarations(authorization_ref);\n",
+            "CREATE TABLE declarations(declaration_ref TEXT, item_no INTEGER, procedure TEXT, customs_office TEXT, date TEXT, partner_country TEXT, hs_code TEXT, description TEXT, quantity INTEGER, unit TEXT, value INTEGER, currency TEXT, authorization_ref TEXT, line_no INTEGER, PRIMARY KEY(declaration_ref, item_no));\n.mode csv\n.import --skip 1 {} declarations\n{SQLITE_INDEXES}",
             csv.display()
         );
         let script_path = dir.join("bench.sql");
@@ -131,7 +188,9 @@ pub fn import(rows: u64) -> Result<()> {
         sqlite
             .arg(&db)
             .arg(format!(".read {}", script_path.display()));
-        let mut measured = timed("sqlite3 .import + primary key + index (CSV)", sqlite)?;
+        let mut measured = timed("sqlite3 .import + primary key + 5 indexes (CSV)", sqlite)?;
+        measured.input_bytes = Some(csv_size);
+        measured.store_bytes = std::fs::metadata(&db).map(|m| m.len()).ok();
         measured.note = format!("{:.0} MB CSV", csv_size as f64 / 1e6);
         results.push(measured);
     } else {
@@ -146,21 +205,31 @@ pub fn import(rows: u64) -> Result<()> {
     writeln!(table, "\n{rows} rows")?;
     writeln!(
         table,
-        "{:<55} {:>10} {:>12} {:>10}  note",
-        "what", "seconds", "rows/s", "vs sqlite"
+        "{:<55} {:>9} {:>10} {:>8} {:>9} {:>9} {:>9} {:>9}  note",
+        "what", "seconds", "rows/s", "MB/s", "vs sqlite", "store MB", "B/record", "peak MB"
     )?;
+    let megabytes = |bytes: u64| bytes as f64 / 1e6;
+    let or_dash = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
     for m in &results {
         let seconds = m.elapsed.as_secs_f64();
-        let ratio = baseline
-            .map(|b| format!("{:.2}x", seconds / b.as_secs_f64()))
-            .unwrap_or_else(|| "-".to_owned());
+        let ratio = baseline.map(|b| format!("{:.2}x", seconds / b.as_secs_f64()));
+        let throughput = m
+            .input_bytes
+            .map(|bytes| format!("{:.1}", megabytes(bytes) / seconds.max(1e-9)));
         writeln!(
             table,
-            "{:<55} {:>10.2} {:>12.0} {:>10}  {}",
+            "{:<55} {:>9.2} {:>10.0} {:>8} {:>9} {:>9} {:>9} {:>9}  {}",
             m.name,
             seconds,
             rows as f64 / seconds.max(1e-9),
-            ratio,
+            or_dash(throughput),
+            or_dash(ratio),
+            or_dash(m.store_bytes.map(|b| format!("{:.0}", megabytes(b)))),
+            or_dash(
+                m.store_bytes
+                    .map(|b| format!("{:.0}", b as f64 / rows.max(1) as f64))
+            ),
+            or_dash(m.peak_rss_kb.map(|kb| format!("{:.0}", kb as f64 / 1024.0))),
             m.note
         )?;
     }
@@ -200,11 +269,13 @@ fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Meas
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .records
         .len() as u64;
-    results.push(Measurement {
-        name: "native parse (plugin code, no sandbox)".to_owned(),
-        elapsed: start.elapsed(),
-        note: format!("{records} records"),
-    });
+    let csv_size = std::fs::metadata(csv)?.len();
+    results.push(Measurement::in_process(
+        "native parse (plugin code, no sandbox)",
+        start.elapsed(),
+        csv_size,
+        format!("{records} records"),
+    ));
 
     // In the sandbox: the same code as a wasm component, records converted to the model.
     let host = interlock_host::PluginHost::new(None)?;
@@ -223,11 +294,12 @@ fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Meas
         },
         &mut |_| {},
     )?;
-    results.push(Measurement {
-        name: "parse inside the wasm plugin (+ conversion)".to_owned(),
-        elapsed: start.elapsed(),
-        note: format!("{converted} records, fuel {}", stats.fuel_used),
-    });
+    results.push(Measurement::in_process(
+        "parse inside the wasm plugin (+ conversion)",
+        start.elapsed(),
+        csv_size,
+        format!("{converted} records, fuel {}", stats.fuel_used),
+    ));
 
     // Everything: plugin, validation, revisions, indexes, audit, one transaction.
     let store = dir.join("bench-plugin.redb");
@@ -252,10 +324,8 @@ fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Meas
         "interlock import --plugin customs-csv (full import)",
         import,
     )?;
-    measured.note = format!(
-        "store {:.0} MB",
-        std::fs::metadata(&store).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
-    );
+    measured.input_bytes = Some(csv_size);
+    measured.store_bytes = std::fs::metadata(&store).map(|m| m.len()).ok();
     results.push(measured);
     Ok(results)
 }
