@@ -230,7 +230,12 @@ pub fn all_plugins() -> Result<Vec<String>> {
 /// the binary `cargo test --workspace` built instead (see `gate.rs`).
 pub fn build_cli() -> Result<PathBuf> {
     crate::gate::run("cargo", &["build", "-p", "interlock-cli"])?;
-    Ok(project_root().join("target/debug/interlock"))
+    // Where cargo put it: `CARGO_TARGET_DIR` (relative to where cargo runs) if set.
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => std::env::current_dir()?.join(dir),
+        None => project_root().join("target"),
+    };
+    Ok(target.join("debug/interlock"))
 }
 
 fn ensure_wasm_target() -> Result<()> {
