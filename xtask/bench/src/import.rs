@@ -234,6 +234,9 @@ pub fn import(rows: u64) -> Result<()> {
         )?;
     }
     print!("{table}");
+    let plugin_store = dir.join("bench-plugin.redb");
+    println!("\nwhere the bytes of {} go:", plugin_store.display());
+    print!("{}", crate::layout::describe(&plugin_store)?);
     Ok(())
 }
 

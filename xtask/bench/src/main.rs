@@ -7,6 +7,7 @@
 
 mod check;
 mod import;
+mod layout;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -27,14 +28,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Bench {
-    /// Import a generated customs file of N rows: interlock vs sqlite3 `.import` + index.
+    /// Import a generated customs file of N rows: interlock vs sqlite3 `.import` with the
+    /// same indexes; then where the store's bytes went.
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
     },
-    /// Cross-checks over generated licences and declarations with planted violations:
-    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial (the issue's
-    /// 10,000,000 serials: --serials 10000000).
+    /// Where a store's bytes go, table by table (redb's statistics).
+    Layout {
+        /// The store file.
+        #[arg(long)]
+        store: PathBuf,
+    },
     /// The ATT annual report (actual basis) over a generated year of declaration lines,
     /// and the same aggregation in sqlite3, side by side; both answers are compared.
     Report {
@@ -42,6 +47,9 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         lines: u64,
     },
+    /// Cross-checks over generated licences and declarations with planted violations:
+    /// interlock's `check` vs the same joins in sqlite3, and lookup by serial (the issue's
+    /// 10,000,000 serials: --serials 10000000).
     Check {
         /// Declaration items.
         #[arg(long, default_value_t = 1_000_000)]
@@ -65,6 +73,10 @@ fn main() -> Result<()> {
     }
     match Cli::parse().bench {
         Bench::Import { rows } => import::import(rows),
+        Bench::Layout { store } => {
+            print!("{}", layout::describe(&store)?);
+            Ok(())
+        }
         Bench::Report { lines } => report::report(lines),
         Bench::Check {
             lines,
