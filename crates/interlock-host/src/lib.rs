@@ -905,37 +905,10 @@ pub fn check_options(
 /// `name`/`version` are the plugin's registration; `options` the record manager's, checked
 /// beforehand with [`check_options`]. If the plugin traps or errs, the import is dropped
 /// uncommitted: nothing is written.
+/// `mode`: quarantine, or an observer of the diagnostics (see [`ImportMode`]);
+/// `ImportMode::default()` for a plain all-or-nothing import.
 #[allow(clippy::too_many_arguments)]
-pub fn import_file(
-    host: &PluginHost,
-    store: &Store,
-    plugin: &LoadedPlugin,
-    name: &str,
-    version: &str,
-    options: &BTreeMap<String, String>,
-    path: &Path,
-    actor: &str,
-    limits: &Limits,
-    progress: &mut dyn FnMut(u64),
-) -> Result<ImportOutcome, HostError> {
-    import_file_with(
-        host,
-        store,
-        plugin,
-        name,
-        version,
-        options,
-        path,
-        actor,
-        limits,
-        ImportMode::default(),
-        progress,
-    )
-}
-
-/// [`import_file`] with quarantine or an observer of the diagnostics (see [`ImportMode`]).
-#[allow(clippy::too_many_arguments)]
-pub fn import_file_with<'s>(
+pub fn import_file<'s>(
     host: &PluginHost,
     store: &'s Store,
     plugin: &LoadedPlugin,

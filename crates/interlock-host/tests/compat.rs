@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use interlock_core::model::{Body, RecordKind};
-use interlock_core::store::{ImportOutcome, Store};
+use interlock_core::store::{ImportMode, ImportOutcome, Store};
 use interlock_host::{HostError, Limits, PluginHost, import_file};
 use interlock_test_support::project_root;
 
@@ -119,6 +119,7 @@ fn a_1_0_plugin_imports_into_a_store() {
         &fixture(),
         "tester",
         &Limits::default(),
+        ImportMode::default(),
         &mut |_| {},
     )
     .expect("imports");

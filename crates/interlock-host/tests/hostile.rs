@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use interlock_core::store::{ImportError, ImportOutcome, Store};
+use interlock_core::store::{ImportError, ImportMode, ImportOutcome, Store};
 use interlock_host::{HostError, Limits, LoadedPlugin, PluginHost, import_file};
 use interlock_test_support::{build_components, file_names, project_root, rebuilt};
 
@@ -82,6 +82,7 @@ impl Setup {
             file,
             "tester",
             limits,
+            ImportMode::default(),
             &mut |_| {},
         )
     }

@@ -435,7 +435,7 @@ pub fn import_files(context: &Context, args: PluginImportArgs) -> Result<ExitCod
         &args.output,
         &args.files,
         |path, mode, progress| {
-            interlock_host::import_file_with(
+            interlock_host::import_file(
                 &host,
                 &store,
                 &loaded,
