@@ -78,13 +78,13 @@ fn migrate_with_a_backup() {
     let last = log.as_array().and_then(|l| l.last()).expect("entries");
     assert_eq!(last["action"], "store-migrated");
     assert_eq!(last["details"]["from"], 1);
-    assert_eq!(last["details"]["to"], 2);
+    assert_eq!(last["details"]["to"], 3);
 
     // Again: already current, nothing written, no copy.
     let out = workspace.ok(&["migrate", "--backup", "again.redb"]);
     assert_eq!(
         out,
-        "test.redb is already at store schema 2; nothing to do\n"
+        "test.redb is already at store schema 3; nothing to do\n"
     );
     assert!(!workspace.dir.path().join("again.redb").exists());
     let log_again = workspace.json_lines(&["audit", "log", "--json"]);
@@ -119,7 +119,7 @@ fn migrate_as_json() {
     let outcome = workspace.json(&["migrate", "--json"]);
     assert_eq!(outcome["outcome"], "migrated");
     assert_eq!(outcome["from"], 1);
-    assert_eq!(outcome["to"], 2);
+    assert_eq!(outcome["to"], 3);
     assert!(
         outcome["records"].as_u64().is_some_and(|n| n > 0),
         "{outcome}"
@@ -127,7 +127,7 @@ fn migrate_as_json() {
     let again = workspace.json(&["migrate", "--json"]);
     assert_eq!(
         again,
-        serde_json::json!({ "outcome": "already_current", "schema_version": 2 })
+        serde_json::json!({ "outcome": "already_current", "schema_version": 3 })
     );
 }
 

@@ -97,35 +97,45 @@ impl AuditEntry {
     }
 }
 
-/// Order-independent digest of the revisions one import wrote: the import's audit entry
-/// carries it, and verification recomputes it from the revisions table.
-#[derive(Default)]
+/// Digest of the revisions one import wrote: SHA-256 over each revision's id, number and
+/// content hash, in the order the revision log holds them (the order the import wrote
+/// them). The import's audit entry carries it, and verification recomputes it from the log
+/// in one pass, so neither needs to hold a batch's revisions in memory.
+///
+/// Batches written before store schema 3 were digested in (id, revision) order; `interlock
+/// migrate` lays their revisions out in that order, so one definition verifies both.
 pub struct RevisionDigest {
-    revisions: Vec<(RecordId, u32, String)>,
+    hasher: Sha256,
+    len: usize,
+}
+
+impl Default for RevisionDigest {
+    fn default() -> Self {
+        RevisionDigest {
+            hasher: Sha256::new(),
+            len: 0,
+        }
+    }
 }
 
 impl RevisionDigest {
     pub fn add(&mut self, id: RecordId, revision: u32, content_hash: &str) {
-        self.revisions.push((id, revision, content_hash.to_owned()));
+        self.hasher.update(id.0);
+        self.hasher.update(revision.to_be_bytes());
+        self.hasher.update(content_hash.as_bytes());
+        self.len += 1;
     }
 
     pub fn len(&self) -> usize {
-        self.revisions.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.revisions.is_empty()
+        self.len == 0
     }
 
-    pub fn finish(mut self) -> String {
-        self.revisions.sort_unstable();
-        let mut hasher = Sha256::new();
-        for (id, revision, content_hash) in &self.revisions {
-            hasher.update(id.0);
-            hasher.update(revision.to_be_bytes());
-            hasher.update(content_hash.as_bytes());
-        }
-        hex::encode(hasher.finalize())
+    pub fn finish(self) -> String {
+        hex::encode(self.hasher.finalize())
     }
 }
 

@@ -1,6 +1,8 @@
-//! `Store::migrate` on a store written by the previous release (store schema 1, record
-//! schema 1): `tests/fixtures/store-schema-1.redb` is the store `cargo xtask demo` of that
-//! release left behind. Nothing it held may change; only indexes are rebuilt.
+//! `Store::migrate` on stores written by earlier releases: `tests/fixtures/store-schema-1.redb`
+//! (store schema 1, record schema 1) and `tests/fixtures/store-schema-2.redb` (store schema
+//! 2, record schema 2) are the stores `cargo xtask demo` of those releases left behind.
+//! Nothing they said may change: batches, control lists, plugins and the audit log stay
+//! byte for byte, every revision reads back as it read before, and `audit verify` passes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,8 +17,12 @@ const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/store-schema-1.redb"
 );
+const FIXTURE_SCHEMA_2: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/store-schema-2.redb"
+);
 
-// The tables as the previous release laid them out, read with raw redb.
+// The tables as the previous releases laid them out, read with raw redb.
 const META: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
 const RECORDS: redb::TableDefinition<&[u8; 16], u32> = redb::TableDefinition::new("records");
 const REVISIONS: redb::TableDefinition<(&[u8; 16], u32), &[u8]> =
@@ -41,17 +47,74 @@ struct Scratch {
 }
 
 fn scratch() -> Scratch {
+    scratch_of(FIXTURE)
+}
+
+fn scratch_of(fixture: &str) -> Scratch {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("interlock.redb");
-    std::fs::copy(FIXTURE, &path).expect("copy the schema-1 fixture");
+    std::fs::copy(fixture, &path).expect("copy the fixture");
     Scratch { dir, path }
+}
+
+/// Records and revisions as store schemas 1 and 2 kept them, read with raw redb.
+#[derive(Debug, PartialEq)]
+struct OldRecords {
+    records: BTreeMap<[u8; 16], u32>,
+    revisions: BTreeMap<([u8; 16], u32), Vec<u8>>,
+}
+
+fn read_old_records(path: &Path) -> OldRecords {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_read().expect("read");
+    let records = {
+        let table = txn.open_table(RECORDS).expect("records");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                (*key.value(), value.value())
+            })
+            .collect()
+    };
+    let revisions = {
+        let table = txn.open_table(REVISIONS).expect("revisions");
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| {
+                let (key, value) = entry.expect("entry");
+                let (id, revision) = key.value();
+                ((*id, revision), value.value().to_vec())
+            })
+            .collect()
+    };
+    OldRecords { records, revisions }
+}
+
+/// The revision log of a schema-3 store, raw.
+fn revision_log(path: &Path) -> BTreeMap<(u64, u32), Vec<u8>> {
+    use redb::{ReadableDatabase, ReadableTable};
+    const LOG: redb::TableDefinition<(u64, u32), &[u8]> =
+        redb::TableDefinition::new("revision_log");
+    let db = redb::Database::open(path).expect("raw open");
+    let txn = db.begin_read().expect("read");
+    let table = txn.open_table(LOG).expect("revision log");
+    table
+        .iter()
+        .expect("iter")
+        .map(|entry| {
+            let (key, value) = entry.expect("entry");
+            (key.value(), value.value().to_vec())
+        })
+        .collect()
 }
 
 /// Everything a migration must keep byte for byte, read with raw redb.
 #[derive(Debug, PartialEq)]
 struct Kept {
-    records: BTreeMap<[u8; 16], u32>,
-    revisions: BTreeMap<([u8; 16], u32), Vec<u8>>,
     batch_by_source: BTreeMap<String, u64>,
     batches: BTreeMap<u64, Vec<u8>>,
     control_lists: BTreeMap<String, Vec<u8>>,
@@ -92,29 +155,6 @@ fn read_kept(path: &Path) -> Kept {
             })
             .collect()
     };
-    let records = {
-        let table = txn.open_table(RECORDS).expect("records");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                (*key.value(), value.value())
-            })
-            .collect()
-    };
-    let revisions = {
-        let table = txn.open_table(REVISIONS).expect("revisions");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                let (id, revision) = key.value();
-                ((*id, revision), value.value().to_vec())
-            })
-            .collect()
-    };
     let batch_by_source = {
         let table = txn.open_table(BATCH_BY_SOURCE).expect("batch_by_source");
         table
@@ -127,8 +167,6 @@ fn read_kept(path: &Path) -> Kept {
             .collect()
     };
     Kept {
-        records,
-        revisions,
         batch_by_source,
         batches: u64_table(BATCHES),
         control_lists: strings(&txn, CONTROL_LISTS, |v: &[u8]| v.to_vec()),
@@ -186,14 +224,15 @@ fn the_fixture_is_a_schema_1_store() {
     let scratch = scratch();
     assert_eq!(schema_version(&scratch.path), 1);
     let kept = read_kept(&scratch.path);
-    assert!(!kept.records.is_empty(), "the fixture holds records");
+    let old = read_old_records(&scratch.path);
+    assert!(!old.records.is_empty(), "the fixture holds records");
     assert!(!kept.batches.is_empty(), "the fixture holds import batches");
     assert!(
         !kept.control_lists.is_empty(),
         "the fixture holds control lists"
     );
     // Every revision was written with record schema 1.
-    for bytes in kept.revisions.values() {
+    for bytes in old.revisions.values() {
         let value: serde_json::Value = serde_json::from_slice(bytes).expect("json");
         assert_eq!(value["schema_version"], 1);
     }
@@ -228,8 +267,31 @@ fn a_schema_1_store_is_refused_with_a_pointer_to_migrate() {
 
 #[test]
 fn migration_keeps_everything_and_rebuilds_the_indexes() {
-    let scratch = scratch();
+    migration_keeps_everything(FIXTURE, 1);
+}
+
+#[test]
+fn a_schema_2_store_migrates_to_the_revision_log() {
+    let scratch = scratch_of(FIXTURE_SCHEMA_2);
+    assert_eq!(schema_version(&scratch.path), 2);
+    drop(scratch);
+    migration_keeps_everything(FIXTURE_SCHEMA_2, 2);
+}
+
+/// Migrates a copy of `fixture` (store schema `from`) and checks that nothing it said
+/// changed.
+fn migration_keeps_everything(fixture: &str, from: u32) {
+    let scratch = scratch_of(fixture);
     let before = read_kept(&scratch.path);
+    let old = read_old_records(&scratch.path);
+    let old_revisions: BTreeMap<([u8; 16], u32), interlock_core::StoredRecord> = old
+        .revisions
+        .iter()
+        .map(|(key, bytes)| {
+            let record = interlock_core::model::decode_revision(bytes).expect("old revision");
+            (*key, record)
+        })
+        .collect();
     let serials = old_index(&scratch.path, BY_SERIAL);
     let authorizations = old_index(&scratch.path, BY_AUTHORIZATION);
     assert!(!serials.is_empty() && !authorizations.is_empty());
@@ -245,18 +307,20 @@ fn migration_keeps_everything_and_rebuilds_the_indexes() {
         )
         .expect("migrate"),
     );
-    assert_eq!((migration.from, migration.to), (1, SCHEMA_VERSION));
-    assert_eq!(migration.records, before.records.len() as u64);
-    assert_eq!(migration.revisions, before.revisions.len() as u64);
-    assert!(migration.index_entries > 0);
+    assert_eq!((migration.from, migration.to), (from, SCHEMA_VERSION));
+    assert_eq!(migration.records, old.records.len() as u64);
+    assert_eq!(migration.revisions, old.revisions.len() as u64);
+    // Schema 1's indexes are rebuilt; schema 2's are already derived as schema 3's.
+    assert_eq!(migration.index_entries > 0, from == 1);
     assert_eq!(migration.audit_seq, before.audit.len() as u64);
     assert_eq!(schema_version(&scratch.path), SCHEMA_VERSION);
 
-    // Byte for byte: records, revisions, batches, control lists, plugins; the audit log
-    // only grew by the migration's entry.
+    // Byte for byte: batches, control lists, plugins; the audit log only grew by the
+    // migration's entry.
     let mut after = read_kept(&scratch.path);
     let new_entry = after.audit.pop_last().expect("an audit entry");
     assert_eq!(after, before);
+    assert_eq!(revision_log(&scratch.path).len(), old.revisions.len());
 
     let store = Store::open(&scratch.path).expect("a migrated store opens");
     let log = store.audit_log().expect("audit log");
@@ -269,10 +333,10 @@ fn migration_keeps_everything_and_rebuilds_the_indexes() {
     assert_eq!(
         entry.details,
         serde_json::json!({
-            "from": 1,
+            "from": from,
             "to": SCHEMA_VERSION,
-            "records": before.records.len(),
-            "revisions": before.revisions.len(),
+            "records": old.records.len(),
+            "revisions": old.revisions.len(),
         })
     );
     assert_eq!(entry.prev_hash, log[log.len() - 2].hash);
@@ -284,31 +348,35 @@ fn migration_keeps_everything_and_rebuilds_the_indexes() {
     }
 
     let stats = store.stats().expect("stats");
-    assert_eq!(stats.records, before.records.len() as u64);
-    assert_eq!(stats.revisions, before.revisions.len() as u64);
+    assert_eq!(stats.records, old.records.len() as u64);
+    assert_eq!(stats.revisions, old.revisions.len() as u64);
     assert_eq!(stats.batches, before.batches.len() as u64);
     assert_eq!(stats.audit_entries, before.audit.len() as u64 + 1);
 
+    // The audited digests of every batch verify against the revision log.
     let report = store.verify().expect("verify");
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.entries, before.audit.len() as u64 + 1);
-    assert_eq!(report.revisions, before.revisions.len() as u64);
+    assert_eq!(report.revisions, old.revisions.len() as u64);
     drop(store);
     let checked = Store::open_checked(&scratch.path).expect("checked open");
     assert!(checked.verify().expect("verify").is_intact());
 
-    // Every record is still there, at its revision, with every earlier revision.
-    for (id, revision) in &before.records {
+    // Every record is still there, at its revision, and every revision reads as it did:
+    // draft, content hash, capture time, event date and the whole provenance.
+    for (id, revision) in &old.records {
         let id = RecordId(*id);
         let record = checked.get(id).expect("get").expect("record kept");
         assert_eq!(record.revision, *revision);
-        assert_eq!(
-            checked.history(id).expect("history").len(),
-            *revision as usize
-        );
+        let history = checked.history(id).expect("history");
+        assert_eq!(history.len(), *revision as usize);
+        for read in history {
+            let was = &old_revisions[&(id.0, read.revision)];
+            assert_eq!(&read, was, "record {id} revision {}", read.revision);
+        }
     }
 
-    // The rebuilt indexes find what the old ones found.
+    // The indexes find what the old ones found.
     for (serial, expected) in &serials {
         let found = checked
             .query(&Query {
@@ -328,14 +396,14 @@ fn migration_keeps_everything_and_rebuilds_the_indexes() {
         assert_eq!(&ids(&found), expected, "authorization {reference}");
     }
     let all = checked.query(&Query::default()).expect("query all");
-    assert_eq!(all.len(), before.records.len());
+    assert_eq!(all.len(), old.records.len());
     drop(scratch.dir);
 }
 
 #[test]
 fn schema_1_revisions_read_as_model_2() {
     let scratch = scratch();
-    let before = read_kept(&scratch.path);
+    let before = read_old_records(&scratch.path);
     migrated(Store::migrate(&scratch.path, "migrator").expect("migrate"));
     let store = Store::open(&scratch.path).expect("open");
     let mut with_countries = 0;
@@ -398,7 +466,7 @@ fn schema_1_revisions_read_as_model_2() {
 fn a_second_migration_is_a_no_op() {
     let scratch = scratch();
     migrated(Store::migrate(&scratch.path, "migrator").expect("migrate"));
-    let once = read_kept(&scratch.path);
+    let once = (read_kept(&scratch.path), revision_log(&scratch.path));
     let backup = scratch.dir.path().join("backup.redb");
     let again = Store::migrate_with(
         &scratch.path,
@@ -415,7 +483,10 @@ fn a_second_migration_is_a_no_op() {
             schema_version: SCHEMA_VERSION
         }
     );
-    assert_eq!(read_kept(&scratch.path), once);
+    assert_eq!(
+        (read_kept(&scratch.path), revision_log(&scratch.path)),
+        once
+    );
     assert!(!backup.exists(), "nothing to migrate, so no copy");
 }
 

@@ -227,8 +227,26 @@ mod tamper {
     use redb::{ReadableTable, TableDefinition};
 
     pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
-    pub const REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> =
-        TableDefinition::new("revisions");
+    pub const REVISIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("revision_log");
+
+    /// Where the revision log holds this record's revision.
+    pub fn location_of(
+        table: &redb::Table<(u64, u32), &[u8]>,
+        id: interlock_core::model::RecordId,
+        revision: u32,
+    ) -> (u64, u32) {
+        let mut decoder = interlock_core::store::revision::RevisionDecoder::default();
+        table
+            .iter()
+            .expect("iter")
+            .map(|entry| entry.expect("entry"))
+            .find(|(_, bytes)| {
+                let raw = decoder.decode(bytes.value()).expect("decode");
+                raw.id == id && raw.revision == revision
+            })
+            .map(|(key, _)| key.value())
+            .expect("the revision is in the log")
+    }
 
     pub fn edit<K, V>(
         path: &std::path::Path,
@@ -344,17 +362,26 @@ fn audit_verify_catches_a_truncated_audit_log() {
 fn audit_verify_catches_an_edited_record() {
     let problems = tampered_store(|path| {
         tamper::edit(path, tamper::REVISIONS, |table| {
+            use interlock_core::store::revision::{RevisionDecoder, RevisionEncoder};
             let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/2");
+            let at = tamper::location_of(table, id, 1);
             let bytes = table
-                .get((&id.0, 1))
+                .get(at)
                 .expect("get")
                 .expect("revision")
                 .value()
                 .to_vec();
-            let text = String::from_utf8(bytes)
-                .expect("utf8")
-                .replace("\"3\"", "\"300\"");
-            table.insert((&id.0, 1), text.as_bytes()).expect("insert");
+            // Someone who knows the format edits the quantity and writes it back, hash
+            // and all else unchanged.
+            let mut raw = RevisionDecoder::default().decode(&bytes).expect("decode");
+            let text = String::from_utf8(raw.draft_json).expect("utf8");
+            assert!(text.contains("\"3\""), "{text}");
+            raw.draft_json = text.replace("\"3\"", "\"300\"").into_bytes();
+            let edited = RevisionEncoder::new()
+                .expect("encoder")
+                .encode(&raw)
+                .expect("encode");
+            table.insert(at, edited.as_slice()).expect("insert");
         })
     });
     let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/2");
@@ -371,13 +398,21 @@ fn audit_verify_catches_a_deleted_record() {
     let problems = tampered_store(|path| {
         tamper::edit(path, tamper::REVISIONS, |table| {
             let id = RecordId::derive("police", RecordKind::PoliceCase, "C-1");
-            table.remove((&id.0, 1)).expect("remove");
+            let at = tamper::location_of(table, id, 1);
+            table.remove(at).expect("remove");
         })
     });
     assert!(
         problems
             .iter()
             .any(|p| p.starts_with("import batch 1: its records differ")),
+        "{problems:?}"
+    );
+    let id = RecordId::derive("police", RecordKind::PoliceCase, "C-1");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with(&format!("record {id}: its current revision 1 is not at"))),
         "{problems:?}"
     );
 }

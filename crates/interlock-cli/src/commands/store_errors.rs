@@ -45,6 +45,7 @@ impl HasExitCode for MigrateError {
             MigrateError::UnknownSchema { .. }
             | MigrateError::BackupExists { .. }
             | MigrateError::Backup { .. } => EXIT_FAILURE,
+            MigrateError::Damaged { .. } => EXIT_INTEGRITY,
             MigrateError::Storage(error) => error.exit_code(),
         }
     }
@@ -159,7 +160,7 @@ mod tests {
     use crate::commands::EXIT_USAGE;
 
     fn corrupted() -> StorageError {
-        StorageError::Corrupted("record 00 has no revision 1".to_owned())
+        StorageError::Corrupted("the revision log has no revision at batch 1 #0".to_owned())
     }
 
     /// One representative variant per family, with the code `interlock --help` promises;
@@ -193,6 +194,14 @@ mod tests {
                 "migrate: backup exists",
                 MigrateError::BackupExists { path: path.clone() }.into(),
                 EXIT_FAILURE,
+            ),
+            (
+                "migrate: damaged",
+                MigrateError::Damaged {
+                    detail: "record 00 has no revision 1".to_owned(),
+                }
+                .into(),
+                EXIT_INTEGRITY,
             ),
             (
                 "migrate: no store",
@@ -289,7 +298,7 @@ mod tests {
         let failure = Failure::from(OpenError::Storage(corrupted()));
         assert_eq!(
             failure.message,
-            "the store is damaged: record 00 has no revision 1"
+            "the store is damaged: the revision log has no revision at batch 1 #0"
         );
     }
 

@@ -156,10 +156,14 @@ impl Draft {
     /// SHA-256 over the canonical JSON of what the adapter said. Two drafts with the same
     /// hash carry the same information, so re-importing them adds nothing.
     pub fn content_hash(&self) -> String {
-        // Struct fields serialize in declaration order and the model has no hash maps, so
-        // serde_json's output is canonical for a given schema version.
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        sha256_hex(&bytes)
+        sha256_hex(&self.canonical_json())
+    }
+
+    /// The draft as the bytes its content hash is computed over, and as a revision keeps
+    /// it. Struct fields serialize in declaration order and the model has no hash maps, so
+    /// serde_json's output is canonical for a given schema version.
+    pub fn canonical_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
     }
 }
 
@@ -424,9 +428,19 @@ impl StoredRecord {
     }
 }
 
-/// Reads a revision as the store keeps it, whatever record schema wrote it: schema 1 is
-/// read with the frozen [`v1`] types and upgraded; the content hash stays the one computed
-/// when the revision was written.
+/// Reads a draft's canonical JSON as written under `record_schema`: schema 1 with the
+/// frozen [`v1`] types, upgraded; the current schema as it is.
+pub fn decode_draft(record_schema: u32, json: &[u8]) -> Result<Draft, serde_json::Error> {
+    if record_schema == v1::SCHEMA_VERSION {
+        return Ok(v1::upgrade(serde_json::from_slice(json)?));
+    }
+    serde_json::from_slice(json)
+}
+
+/// Reads a revision as store schemas 1 and 2 kept it (one JSON document with its whole
+/// provenance), whatever record schema wrote it: schema 1 is read with the frozen [`v1`]
+/// types and upgraded; the content hash stays the one computed when the revision was
+/// written. Only `interlock migrate` reads this form.
 pub fn decode_revision(bytes: &[u8]) -> Result<StoredRecord, serde_json::Error> {
     #[derive(Deserialize)]
     struct SchemaOnly {
@@ -438,18 +452,6 @@ pub fn decode_revision(bytes: &[u8]) -> Result<StoredRecord, serde_json::Error> 
         return Ok(v1::upgrade_record(old));
     }
     serde_json::from_slice(bytes)
-}
-
-/// Recomputes a stored revision's content hash from the draft's own bytes, as written. It
-/// does not depend on the current model, so revisions of every schema verify alike.
-pub fn stored_content_hash(bytes: &[u8]) -> Result<String, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct DraftBytes<'a> {
-        #[serde(borrow)]
-        draft: &'a serde_json::value::RawValue,
-    }
-    let raw: DraftBytes<'_> = serde_json::from_slice(bytes)?;
-    Ok(sha256_hex(raw.draft.get().as_bytes()))
 }
 
 #[cfg(test)]

@@ -43,13 +43,6 @@ pub enum StorageError {
     Corrupted(String),
 }
 
-impl StorageError {
-    /// A record whose current revision is missing from the revisions table.
-    pub(super) fn missing_revision(id: crate::model::RecordId, revision: u32) -> StorageError {
-        StorageError::Corrupted(format!("record {id} has no revision {revision}"))
-    }
-}
-
 macro_rules! redb_error_into_storage_error {
     ($($error:ty),*) => {$(
         impl From<$error> for StorageError {
@@ -77,7 +70,8 @@ macro_rules! storage_causes_into {
             redb::TableError,
             redb::StorageError,
             redb::CommitError,
-            serde_json::Error
+            serde_json::Error,
+            super::revision::RevisionFormatError
         );
     )*};
     (@causes $family:ident: $($cause:ty),*) => {$(
@@ -162,6 +156,13 @@ pub enum MigrateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The store holds something interlock never writes (a revision whose provenance is not
+    /// its batch's, a record without its revision): it was edited outside interlock, and
+    /// nothing was migrated. `interlock audit verify` on the unmigrated store says more.
+    #[error(
+        "the store cannot be migrated, it was changed outside interlock: {detail}; nothing was migrated"
+    )]
+    Damaged { detail: String },
     /// The store could not be read or rewritten.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -8,7 +8,17 @@ use redb::MultimapTableDefinition;
 use super::tables;
 use crate::control_list::ControlLists;
 pub use crate::model::normalize_party_name;
-use crate::model::{Body, CountryRole, Party, PartyRole, StoredRecord, normalize_serial};
+use crate::model::{
+    Body, CountryRole, Draft, Party, PartyRole, RecordKind, StoredRecord, normalize_serial,
+};
+use jiff::civil::Date;
+
+/// What [`Facets::of_draft`] reads of a revision.
+struct RecordView<'a> {
+    kind: RecordKind,
+    draft: &'a Draft,
+    event_date: Option<Date>,
+}
 
 pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
     tables::BY_KIND,
@@ -65,6 +75,17 @@ pub enum PeriodEnd {
 
 impl Facets {
     pub fn of(record: &StoredRecord, lists: &ControlLists) -> Facets {
+        Facets::of_draft(&record.draft, record.event_date, lists)
+    }
+
+    /// The facets of a revision of `draft` with this event date (what a revision stores:
+    /// [`crate::model::Body::event_date`] when it was written).
+    pub fn of_draft(draft: &Draft, event_date: Option<Date>, lists: &ControlLists) -> Facets {
+        let record = RecordView {
+            kind: draft.record.kind(),
+            draft,
+            event_date,
+        };
         let mut facets = Facets {
             kind: record.kind.as_str().to_owned(),
             agency: record.draft.agency.clone(),

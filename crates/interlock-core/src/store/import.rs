@@ -13,11 +13,13 @@ use sha2::{Digest, Sha256};
 
 use super::facets::Facets;
 use super::lifecycle;
+use super::read::{BatchSource, RevisionReader};
+use super::revision::{Location, RawRevision, RevisionEncoder};
 use super::{BatchInfo, ImportError, MAX_REPORTED_PROBLEMS, StorageError, Store, tables};
 use crate::audit::{AuditAction, RevisionDigest};
 use crate::control_list::ControlLists;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Adapter, Draft, RECORD_SCHEMA_VERSION, RecordId, StoredRecord};
+use crate::model::{Adapter, Draft, RECORD_SCHEMA_VERSION, RecordId};
 use crate::validate::Validator;
 
 /// Version of the quarantine file's layout, given in its first line.
@@ -251,10 +253,15 @@ pub struct Import<'s> {
     adapter: Adapter,
     actor: String,
     batch: u64,
-    /// Records of this source seen so far: id → (content hash, line), to catch a record
-    /// that appears twice with different content.
-    seen: HashMap<RecordId, (String, Option<u64>)>,
+    /// Records of this source seen once the import stopped writing (it will fail): id →
+    /// (content hash, line), to catch a record that appears twice with different content.
+    /// Until then the store itself answers that: a record's current revision is the one
+    /// this batch wrote.
+    seen_after_failure: HashMap<RecordId, (String, Option<u64>)>,
     digest: RevisionDigest,
+    /// The next revision's place in this batch (its [`Location::seq`]).
+    next_seq: u32,
+    encoder: RevisionEncoder,
     /// Licences this import has touched, as they stand after its messages so far: later
     /// messages in the file apply on top, even once the import stopped writing.
     licences: HashMap<RecordId, Draft>,
@@ -341,8 +348,10 @@ impl Store {
             adapter,
             actor: actor.to_owned(),
             batch,
-            seen: HashMap::new(),
+            seen_after_failure: HashMap::new(),
             digest: RevisionDigest::default(),
+            next_seq: 0,
+            encoder: RevisionEncoder::new()?,
             licences: HashMap::new(),
             registered_agencies,
             unregistered_reported: BTreeSet::new(),
@@ -422,7 +431,18 @@ impl Import<'_> {
             HashSet::new()
         };
         let mut records = self.txn.open_table(tables::RECORDS)?;
-        let mut revisions = self.txn.open_table(tables::REVISIONS)?;
+        let mut reader = RevisionReader::new(
+            self.txn.open_table(tables::REVISIONS)?,
+            self.txn.open_table(tables::BATCHES)?,
+        );
+        reader.set_batch_source(
+            self.batch,
+            BatchSource {
+                adapter: self.adapter.clone(),
+                source_file: self.source.name.clone(),
+                source_sha256: self.source.sha256.clone(),
+            },
+        );
         let mut indexes = Vec::with_capacity(super::facets::ALL_INDEXES.len());
         for index in super::facets::ALL_INDEXES {
             indexes.push(self.txn.open_multimap_table(index)?);
@@ -478,14 +498,17 @@ impl Import<'_> {
             }
             let id = draft.id();
             let sequential = lifecycle::is_sequential(&draft);
-            let previous = super::read::current_revision(&records, &revisions, id)?;
+            let previous = match super::read::head(&records, id)? {
+                Some((_, location)) => Some((location, reader.record(location)?)),
+                None => None,
+            };
             // A licence message applies to the licence as it stands after everything
             // before it, in the store or earlier in this file.
             let draft = if sequential {
                 let current = self
                     .licences
                     .get(&id)
-                    .or(previous.as_ref().map(|p| &p.draft));
+                    .or(previous.as_ref().map(|(_, p)| &p.draft));
                 // Quarantine keeps the message as the adapter gave it.
                 let original = quarantining.then(|| draft.clone());
                 match lifecycle::apply(draft, current) {
@@ -506,11 +529,21 @@ impl Import<'_> {
             } else {
                 draft
             };
-            let content_hash = draft.content_hash();
+            let draft_json = draft.canonical_json();
+            let content_hash: [u8; 32] = Sha256::digest(&draft_json).into();
+            let content_hash_hex = hex::encode(content_hash);
+            // The same record earlier in this file: written by this batch, or seen since
+            // the import stopped writing.
+            let earlier_in_file = match &previous {
+                Some((location, record)) if location.batch == self.batch => {
+                    Some((record.content_hash.clone(), record.provenance.line))
+                }
+                _ => self.seen_after_failure.get(&id).cloned(),
+            };
             if sequential {
                 self.licences.insert(id, draft.clone());
-            } else if let Some((seen_hash, seen_line)) = self.seen.get(&id) {
-                if *seen_hash != content_hash {
+            } else if let Some((seen_hash, seen_line)) = earlier_in_file {
+                if seen_hash != content_hash_hex {
                     let earlier = seen_line
                         .map(|l| format!(" on line {l}"))
                         .unwrap_or_default();
@@ -538,44 +571,54 @@ impl Import<'_> {
                 }
                 continue;
             }
-            self.seen.insert(id, (content_hash.clone(), line));
             if self.will_fail() || (!quarantining && !problems_found.is_empty()) {
                 // The import will fail: keep validating for the report, stop writing.
+                if !sequential {
+                    self.seen_after_failure.insert(id, (content_hash_hex, line));
+                }
                 continue;
             }
 
             if previous
                 .as_ref()
-                .is_some_and(|p| p.content_hash_in_current_schema() == content_hash)
+                .is_some_and(|(_, p)| p.content_hash_in_current_schema() == content_hash_hex)
             {
                 self.summary.unchanged += 1;
                 continue;
             }
-            let revision = previous.as_ref().map_or(1, |p| p.revision + 1);
-            let record = StoredRecord {
-                schema_version: RECORD_SCHEMA_VERSION,
-                id,
-                kind: draft.record.kind(),
-                revision,
-                captured_at,
-                event_date: draft.record.event_date(),
-                content_hash,
-                provenance: crate::model::Provenance {
-                    adapter: self.adapter.clone(),
-                    source_file: self.source.name.clone(),
-                    source_sha256: self.source.sha256.clone(),
-                    line,
-                    batch: self.batch,
-                },
-                draft,
+            let revision = previous.as_ref().map_or(1, |(_, p)| p.revision + 1);
+            let location = Location {
+                batch: self.batch,
+                seq: self.next_seq,
             };
-            revisions.insert((&id.0, revision), serde_json::to_vec(&record)?.as_slice())?;
-            records.insert(&id.0, revision)?;
+            self.next_seq = self.next_seq.checked_add(1).ok_or_else(|| {
+                StorageError::Corrupted(format!(
+                    "import batch {} would hold more than {} revisions",
+                    self.batch,
+                    u32::MAX
+                ))
+            })?;
+            let event_date = draft.record.event_date();
+            let new_keys = Facets::of_draft(&draft, event_date, &self.control_lists).index_keys();
+            let stored = RawRevision {
+                id,
+                revision,
+                record_schema: RECORD_SCHEMA_VERSION,
+                captured_at,
+                event_date,
+                content_hash,
+                line,
+                previous: previous.as_ref().map(|(at, _)| *at),
+                draft_json,
+            };
+            reader
+                .revisions_mut()
+                .insert(location.key(), self.encoder.encode(&stored)?.as_slice())?;
+            records.insert(&id.0, (revision, location.batch, location.seq))?;
 
-            let new_keys = Facets::of(&record, &self.control_lists).index_keys();
             let old_keys = previous
                 .as_ref()
-                .map(|p| Facets::of(p, &self.control_lists).index_keys())
+                .map(|(_, p)| Facets::of(p, &self.control_lists).index_keys())
                 .unwrap_or_default();
             for stale in old_keys.iter().filter(|key| !new_keys.contains(key)) {
                 indexes[stale.0].remove(stale.1.as_str(), &id.0)?;
@@ -584,14 +627,14 @@ impl Import<'_> {
                 indexes[*index].insert(key.as_str(), &id.0)?;
             }
 
-            self.digest.add(id, revision, &record.content_hash);
+            self.digest.add(id, revision, &content_hash_hex);
             if previous.is_some() {
                 self.summary.revised += 1;
             } else {
                 self.summary.created += 1;
             }
         }
-        drop((records, revisions, indexes));
+        drop((records, reader, indexes));
         self.error_count += problems_found.iter().filter(|d| d.is_error()).count() as u64;
         self.pass_on(problems_found);
         if let Some(observer) = self.observer.as_deref_mut() {

@@ -2,27 +2,43 @@
 //! layout ([`SCHEMA_VERSION`]) in one write transaction.
 //!
 //! What a migration may do: create tables, rebuild the secondary indexes (they are derived
-//! data, see [`super::Facets`]) and set the schema version. What it never does: rewrite a
-//! revision, a batch, a control list or an audit entry. Those stay byte for byte, so every
-//! content hash and the whole audit chain verify as before; revisions written under an older
-//! record schema are read through [`crate::model::decode_revision`].
+//! data, see [`super::Facets`]), lay revisions out in a new format and set the schema
+//! version. What it never does: change what a revision says, or touch a batch, a control
+//! list or an audit entry. Batches, control lists and the audit log stay byte for byte; a
+//! revision keeps its draft's bytes, content hash, capture time and provenance, so every
+//! content hash and the whole audit chain verify as before. Drafts written under an older
+//! record schema are read through [`crate::model::decode_draft`].
 //!
-//! Schema 1 → 2: adds the withholdings table and rebuilds every index with the model-2
-//! facets.
+//! - Schema 1 → 2: adds the withholdings table and rebuilds every index with the model-2
+//!   facets.
+//! - Schema 2 → 3: moves every revision from the JSON `revisions` table into the
+//!   [`super::revision`] log, its provenance checked against its batch and then kept once,
+//!   on the batch. Each batch's revisions go into the log in (id, revision) order, the order
+//!   the batch's audited digest was computed in, so the digests verify unchanged. Record
+//!   heads replace the `records` table.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::collections::HashMap;
+
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::Serialize;
 
 use super::control_list::read_control_lists;
+use super::read::{BatchInfo, RevisionReader};
+use super::revision::{Location, RawRevision, RevisionEncoder};
 use super::{MigrateError, SCHEMA_VERSION, StorageError, Store, facets, tables};
 use crate::audit::AuditAction;
 use crate::model::RecordId;
 
 /// Store schemas [`Store::migrate`] can upgrade from.
-const MIGRATES_FROM: [u32; 1] = [1];
+const MIGRATES_FROM: [u32; 2] = [1, 2];
+
+/// The tables store schemas 1 and 2 kept records and revisions in.
+const SCHEMA_2_RECORDS: TableDefinition<&[u8; 16], u32> = TableDefinition::new("records");
+const SCHEMA_2_REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> =
+    TableDefinition::new("revisions");
 
 /// How to migrate.
 #[derive(Clone, Debug, Default)]
@@ -107,7 +123,13 @@ impl Store {
         }
         let txn = store.begin_write()?;
         store.create_all_tables(&txn)?;
-        let (records, index_entries) = rebuild_indexes(&txn)?;
+        let moved = move_revisions_to_log(&txn)?;
+        // Schema 2's indexes are derived as schema 3's; schema 1's are not.
+        let (records, index_entries) = if from < 2 {
+            rebuild_indexes(&txn)?
+        } else {
+            (moved.records, 0)
+        };
         let revisions = txn.open_table(tables::REVISIONS)?.len()?;
         txn.open_table(tables::META)?
             .insert("schema_version", SCHEMA_VERSION.to_be_bytes().as_slice())?;
@@ -188,16 +210,16 @@ fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StorageError> {
     }
     let lists = read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
     let records = txn.open_table(tables::RECORDS)?;
-    let revisions = txn.open_table(tables::REVISIONS)?;
+    let mut reader = RevisionReader::new(
+        txn.open_table(tables::REVISIONS)?,
+        txn.open_table(tables::BATCHES)?,
+    );
     let (mut record_count, mut index_entries) = (0u64, 0u64);
     for entry in records.iter()? {
-        let (id, revision) = entry?;
+        let (id, head) = entry?;
         let id = RecordId(*id.value());
-        let revision = revision.value();
-        let bytes = revisions
-            .get((&id.0, revision))?
-            .ok_or_else(|| StorageError::missing_revision(id, revision))?;
-        let record = crate::model::decode_revision(bytes.value())?;
+        let (_, batch, seq) = head.value();
+        let record = reader.record(Location { batch, seq })?;
         for (index, key) in facets::Facets::of(&record, &lists).index_keys() {
             if !indexes[index].insert(key.as_str(), &id.0)? {
                 index_entries += 1;
@@ -206,4 +228,143 @@ fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StorageError> {
         record_count += 1;
     }
     Ok((record_count, index_entries))
+}
+
+/// What [`move_revisions_to_log`] moved.
+struct Moved {
+    records: u64,
+}
+
+/// Schema 2 → 3: every revision of the JSON `revisions` table into the revision log, each
+/// batch's in (id, revision) order; record heads for the `records` table; then both old
+/// tables go. A revision whose provenance is not its batch's, or a record without its
+/// revision, stops the migration: the store was edited outside interlock.
+fn move_revisions_to_log(txn: &WriteTransaction) -> Result<Moved, MigrateError> {
+    let mut sources = HashMap::new();
+    for entry in txn.open_table(tables::BATCHES)?.iter()? {
+        let (batch, bytes) = entry?;
+        let info: BatchInfo = serde_json::from_slice(bytes.value())?;
+        sources.insert(batch.value(), info);
+    }
+    let old_records = txn.open_table(SCHEMA_2_RECORDS)?;
+    let old_revisions = txn.open_table(SCHEMA_2_REVISIONS)?;
+    let mut heads = txn.open_table(tables::RECORDS)?;
+    let mut log = txn.open_table(tables::REVISIONS)?;
+    let mut encoder = RevisionEncoder::new()?;
+    let mut next_seq: HashMap<u64, u32> = HashMap::new();
+    // The revisions of the record being moved, by number: the old table is in (id,
+    // revision) order, so a record's revisions come together.
+    let mut current: Option<(RecordId, Vec<(u32, Location)>)> = None;
+    let mut records = 0u64;
+    let mut finish_record =
+        |current: Option<(RecordId, Vec<(u32, Location)>)>,
+         heads: &mut redb::Table<&'static [u8; 16], (u32, u64, u32)>|
+         -> Result<(), MigrateError> {
+            let Some((id, moved)) = current else {
+                return Ok(());
+            };
+            let revision = old_records.get(&id.0)?.map(|v| v.value()).ok_or_else(|| {
+                MigrateError::Damaged {
+                    detail: format!("record {id} has revisions but no entry in the records table"),
+                }
+            })?;
+            let (_, location) = moved
+                .iter()
+                .find(|(number, _)| *number == revision)
+                .ok_or_else(|| MigrateError::Damaged {
+                    detail: format!("record {id} has no revision {revision}"),
+                })?;
+            heads.insert(&id.0, (revision, location.batch, location.seq))?;
+            records += 1;
+            Ok(())
+        };
+    for entry in old_revisions.iter()? {
+        let (key, bytes) = entry?;
+        let (id, revision) = key.value();
+        let id = RecordId(*id);
+        let record = crate::model::decode_revision(bytes.value())?;
+        let draft_json = draft_bytes(bytes.value())?;
+        let batch = record.provenance.batch;
+        let damaged = |detail: String| MigrateError::Damaged {
+            detail: format!("record {id} revision {revision}: {detail}"),
+        };
+        let Some(info) = sources.get(&batch) else {
+            return Err(damaged(format!(
+                "written by batch {batch}, which the batches table lacks"
+            )));
+        };
+        if record.provenance.adapter != info.adapter
+            || record.provenance.source_file != info.source_file
+            || record.provenance.source_sha256 != info.source_sha256
+        {
+            return Err(damaged(format!(
+                "its provenance differs from its batch {batch}'s (adapter or source file)"
+            )));
+        }
+        if record.id != id || record.revision != revision {
+            return Err(damaged(format!(
+                "it says it is record {} revision {}",
+                record.id, record.revision
+            )));
+        }
+        let content_hash: [u8; 32] = hex::decode(&record.content_hash)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| {
+                damaged(format!(
+                    "content hash `{}` is not SHA-256",
+                    record.content_hash
+                ))
+            })?;
+        let seq = next_seq.entry(batch).or_insert(0);
+        let location = Location { batch, seq: *seq };
+        *seq += 1;
+        let previous = match &mut current {
+            Some((current_id, moved)) if *current_id == id => moved.last().map(|(_, at)| *at),
+            _ => {
+                finish_record(current.take(), &mut heads)?;
+                current = Some((id, Vec::new()));
+                None
+            }
+        };
+        let stored = RawRevision {
+            id,
+            revision,
+            record_schema: record.schema_version,
+            captured_at: record.captured_at,
+            event_date: record.event_date,
+            content_hash,
+            line: record.provenance.line,
+            previous,
+            draft_json,
+        };
+        log.insert(location.key(), encoder.encode(&stored)?.as_slice())?;
+        if let Some((_, moved)) = &mut current {
+            moved.push((revision, location));
+        }
+    }
+    finish_record(current.take(), &mut heads)?;
+    let old_count = old_records.len()?;
+    drop((old_records, old_revisions, heads, log));
+    if records != old_count {
+        return Err(MigrateError::Damaged {
+            detail: format!(
+                "the records table has {old_count} records, the revisions table revisions of {records}"
+            ),
+        });
+    }
+    txn.delete_table(SCHEMA_2_RECORDS)?;
+    txn.delete_table(SCHEMA_2_REVISIONS)?;
+    Ok(Moved { records })
+}
+
+/// The draft of a schema 1 or 2 revision as the bytes its content hash was computed over.
+fn draft_bytes(revision: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct DraftBytes<'a> {
+        #[serde(borrow)]
+        draft: &'a serde_json::value::RawValue,
+    }
+    let raw: DraftBytes<'_> = serde_json::from_slice(revision)?;
+    Ok(raw.draft.get().as_bytes().to_vec())
 }

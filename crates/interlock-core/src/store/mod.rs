@@ -19,6 +19,7 @@ mod plugins;
 mod query;
 mod read;
 mod registry;
+pub mod revision;
 mod tables;
 mod verify;
 mod withhold;
@@ -56,7 +57,11 @@ pub use withhold::{WithholdOutcome, WithholdRequest, Withholding, WithholdingBas
 ///
 /// - 1: the first release.
 /// - 2: the withholdings table; indexes derived by the model-2 [`Facets`].
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: revisions in the binary [`revision`] format, in an append-only log keyed by batch
+///   and sequence number, with the provenance they share kept once on their batch; the
+///   record heads table points at each record's current revision; the `dictionaries`
+///   table.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Where the CLI looks for the store when neither `--store` nor `INTERLOCK_STORE` is set.
 pub const DEFAULT_STORE_PATH: &str = "interlock.redb";

@@ -135,6 +135,11 @@ impl Store {
     pub(super) fn create_all_tables(&self, txn: &WriteTransaction) -> Result<(), StorageError> {
         txn.open_table(tables::RECORDS)?;
         txn.open_table(tables::REVISIONS)?;
+        let mut dictionaries = txn.open_table(tables::DICTIONARIES)?;
+        for (id, dictionary) in super::revision::dictionaries() {
+            dictionaries.insert(id, dictionary)?;
+        }
+        drop(dictionaries);
         for index in facets::ALL_INDEXES {
             txn.open_multimap_table(index)?;
         }

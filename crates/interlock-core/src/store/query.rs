@@ -10,6 +10,8 @@ use jiff::civil::Date;
 use redb::{ReadOnlyMultimapTable, ReadableDatabase, ReadableTable};
 
 use super::facets::{self, Facets, PeriodEnd, normalize_party_name};
+use super::read::{head, revision_reader};
+use super::revision::Location;
 use super::{ReadError, StorageError, Store, tables};
 use crate::model::{RecordId, RecordKind, StoredRecord, normalize_serial};
 
@@ -130,15 +132,12 @@ impl Store {
     pub fn current_records(&self) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
         let records = txn.open_table(tables::RECORDS)?;
-        let revisions = txn.open_table(tables::REVISIONS)?;
+        let mut reader = revision_reader(&txn)?;
         let mut all = Vec::new();
         for entry in records.iter()? {
-            let (id, revision) = entry?;
-            let (id, revision) = (RecordId(*id.value()), revision.value());
-            let bytes = revisions
-                .get((&id.0, revision))?
-                .ok_or_else(|| StorageError::missing_revision(id, revision))?;
-            all.push(crate::model::decode_revision(bytes.value())?);
+            let (_, head) = entry?;
+            let (_, batch, seq) = head.value();
+            all.push(reader.record(Location { batch, seq })?);
         }
         all.sort_by_key(|record| (record.event_date, record.id));
         Ok(all)
@@ -187,28 +186,23 @@ impl Store {
         };
 
         let records = txn.open_table(tables::RECORDS)?;
-        let revisions = txn.open_table(tables::REVISIONS)?;
-        let load = |id: RecordId, revision: u32| -> Result<StoredRecord, StorageError> {
-            let bytes = revisions
-                .get((&id.0, revision))?
-                .ok_or_else(|| StorageError::missing_revision(id, revision))?;
-            Ok(crate::model::decode_revision(bytes.value())?)
-        };
+        let mut reader = revision_reader(&txn)?;
         let mut found = Vec::new();
         if scan_all {
             for entry in records.iter()? {
-                let (id, revision) = entry?;
-                let record = load(RecordId(*id.value()), revision.value())?;
+                let (_, head) = entry?;
+                let (_, batch, seq) = head.value();
+                let record = reader.record(Location { batch, seq })?;
                 if query.matches(&Facets::of(&record, &lists)) {
                     found.push(record);
                 }
             }
         } else {
             for id in candidates {
-                let Some(revision) = records.get(&id.0)?.map(|v| v.value()) else {
+                let Some((_, location)) = head(&records, id)? else {
                     continue;
                 };
-                let record = load(id, revision)?;
+                let record = reader.record(location)?;
                 if query.matches(&Facets::of(&record, &lists)) {
                     found.push(record);
                 }

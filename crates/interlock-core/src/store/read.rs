@@ -5,9 +5,13 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::revision::{Location, RawRevision, RevisionDecoder};
 use super::{ReadError, StorageError, Store, tables};
 use crate::audit::AuditEntry;
-use crate::model::{Adapter, RecordId, StoredRecord};
+use crate::model::{Adapter, Provenance, RecordId, StoredRecord};
 
 /// One import, as the batches table keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,7 +59,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         Ok(current_revision(
             &txn.open_table(tables::RECORDS)?,
-            &txn.open_table(tables::REVISIONS)?,
+            &mut revision_reader(&txn)?,
             id,
         )?)
     }
@@ -63,12 +67,15 @@ impl Store {
     /// Every revision of a record, oldest first.
     pub fn history(&self, id: RecordId) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
-        let revisions = txn.open_table(tables::REVISIONS)?;
+        let mut reader = revision_reader(&txn)?;
         let mut history = Vec::new();
-        for entry in revisions.range((&id.0, 0)..=(&id.0, u32::MAX))? {
-            let (_, bytes) = entry?;
-            history.push(crate::model::decode_revision(bytes.value())?);
+        let mut next = head(&txn.open_table(tables::RECORDS)?, id)?.map(|(_, at)| at);
+        while let Some(location) = next {
+            let raw = reader.raw(location)?;
+            next = raw.previous;
+            history.push(reader.record_of(raw, location.batch)?);
         }
+        history.reverse();
         Ok(history)
     }
 
@@ -149,6 +156,20 @@ impl Store {
     }
 }
 
+/// A [`RevisionReader`] over a read transaction's tables.
+pub(super) type ReadRevisions = RevisionReader<
+    redb::ReadOnlyTable<(u64, u32), &'static [u8]>,
+    redb::ReadOnlyTable<u64, &'static [u8]>,
+>;
+
+/// A [`RevisionReader`] over a read transaction.
+pub(super) fn revision_reader(txn: &ReadTransaction) -> Result<ReadRevisions, StorageError> {
+    Ok(RevisionReader::new(
+        txn.open_table(tables::REVISIONS)?,
+        txn.open_table(tables::BATCHES)?,
+    ))
+}
+
 /// One batch as `txn` sees it.
 pub(super) fn read_batch(
     txn: &ReadTransaction,
@@ -161,18 +182,133 @@ pub(super) fn read_batch(
     }
 }
 
-/// A record's current revision, from the records and revisions tables of one transaction
-/// (read or write).
-pub(super) fn current_revision(
-    records: &impl ReadableTable<&'static [u8; 16], u32>,
-    revisions: &impl ReadableTable<(&'static [u8; 16], u32), &'static [u8]>,
+/// A record's current revision number and where it is, from the record heads table of one
+/// transaction (read or write).
+pub(super) fn head(
+    records: &impl ReadableTable<&'static [u8; 16], (u32, u64, u32)>,
     id: RecordId,
-) -> Result<Option<StoredRecord>, StorageError> {
-    let Some(revision) = records.get(&id.0)?.map(|v| v.value()) else {
-        return Ok(None);
-    };
-    let bytes = revisions
-        .get((&id.0, revision))?
-        .ok_or_else(|| StorageError::missing_revision(id, revision))?;
-    Ok(Some(crate::model::decode_revision(bytes.value())?))
+) -> Result<Option<(u32, Location)>, StorageError> {
+    Ok(records.get(&id.0)?.map(|value| {
+        let (revision, batch, seq) = value.value();
+        (revision, Location { batch, seq })
+    }))
+}
+
+/// A record's current revision, from the tables of one transaction (read or write).
+pub(super) fn current_revision<R, B>(
+    records: &impl ReadableTable<&'static [u8; 16], (u32, u64, u32)>,
+    reader: &mut RevisionReader<R, B>,
+    id: RecordId,
+) -> Result<Option<StoredRecord>, StorageError>
+where
+    R: ReadableTable<(u64, u32), &'static [u8]>,
+    B: ReadableTable<u64, &'static [u8]>,
+{
+    match head(records, id)? {
+        Some((_, location)) => Ok(Some(reader.record(location)?)),
+        None => Ok(None),
+    }
+}
+
+/// What every revision of a batch shares, kept once on the batch.
+#[derive(Clone, Debug)]
+pub(super) struct BatchSource {
+    pub adapter: Adapter,
+    pub source_file: String,
+    pub source_sha256: String,
+}
+
+/// Reads revisions of one transaction (read or write) into [`StoredRecord`]s: decodes the
+/// [`super::revision`] format and fills in each revision's provenance from its batch, each
+/// batch read once.
+pub(super) struct RevisionReader<R, B> {
+    revisions: R,
+    batches: B,
+    decoder: RevisionDecoder,
+    sources: HashMap<u64, Arc<BatchSource>>,
+}
+
+impl<R, B> RevisionReader<R, B>
+where
+    R: ReadableTable<(u64, u32), &'static [u8]>,
+    B: ReadableTable<u64, &'static [u8]>,
+{
+    pub fn new(revisions: R, batches: B) -> Self {
+        RevisionReader {
+            revisions,
+            batches,
+            decoder: RevisionDecoder::default(),
+            sources: HashMap::new(),
+        }
+    }
+
+    /// Provenance for the revisions of a batch that is not in the batches table yet (the
+    /// import writing it).
+    pub fn set_batch_source(&mut self, batch: u64, source: BatchSource) {
+        self.sources.insert(batch, Arc::new(source));
+    }
+
+    pub fn revisions_mut(&mut self) -> &mut R {
+        &mut self.revisions
+    }
+
+    /// The revision at `location`, as stored.
+    pub fn raw(&mut self, location: Location) -> Result<RawRevision, StorageError> {
+        let bytes = self.revisions.get(location.key())?.ok_or_else(|| {
+            StorageError::Corrupted(format!("the revision log has no revision at {location}"))
+        })?;
+        Ok(self.decoder.decode(bytes.value())?)
+    }
+
+    /// The revision at `location`, in the current model, with its provenance.
+    pub fn record(&mut self, location: Location) -> Result<StoredRecord, StorageError> {
+        let raw = self.raw(location)?;
+        self.record_of(raw, location.batch)
+    }
+
+    /// A revision read from the log, in the current model, with its provenance.
+    pub fn record_of(
+        &mut self,
+        raw: RawRevision,
+        batch: u64,
+    ) -> Result<StoredRecord, StorageError> {
+        let source = self.source(batch)?;
+        let draft = crate::model::decode_draft(raw.record_schema, &raw.draft_json)?;
+        Ok(StoredRecord {
+            schema_version: raw.record_schema,
+            id: raw.id,
+            kind: draft.record.kind(),
+            revision: raw.revision,
+            captured_at: raw.captured_at,
+            event_date: raw.event_date,
+            content_hash: hex::encode(raw.content_hash),
+            provenance: Provenance {
+                adapter: source.adapter.clone(),
+                source_file: source.source_file.clone(),
+                source_sha256: source.source_sha256.clone(),
+                line: raw.line,
+                batch,
+            },
+            draft,
+        })
+    }
+
+    fn source(&mut self, batch: u64) -> Result<Arc<BatchSource>, StorageError> {
+        if let Some(source) = self.sources.get(&batch) {
+            return Ok(source.clone());
+        }
+        let bytes = self.batches.get(batch)?.ok_or_else(|| {
+            StorageError::Corrupted(format!(
+                "a revision names import batch {batch}, which the batches table lacks"
+            ))
+        })?;
+        let info: BatchInfo = serde_json::from_slice(bytes.value())?;
+        let source = Arc::new(BatchSource {
+            adapter: info.adapter,
+            source_file: info.source_file,
+            source_sha256: info.source_sha256,
+        });
+        self.sources.insert(batch, source.clone());
+        Ok(source)
+    }
 }

@@ -6,10 +6,19 @@ use redb::{MultimapTableDefinition, TableDefinition};
 /// `format` → `interlock-store`, `schema_version` → u32 (big endian), `audit_head` → JSON.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
-/// Record id → its current (latest) revision number.
-pub const RECORDS: TableDefinition<&[u8; 16], u32> = TableDefinition::new("records");
-/// (record id, revision) → [`crate::model::StoredRecord`] as JSON. Never updated or deleted.
-pub const REVISIONS: TableDefinition<(&[u8; 16], u32), &[u8]> = TableDefinition::new("revisions");
+/// Record id → its current revision: (revision number, batch, sequence number), the last two
+/// being where the revision is in [`REVISIONS`]. Store schema 3; schema 1 and 2 had
+/// `records` (id → revision number).
+pub const RECORDS: TableDefinition<&[u8; 16], (u32, u64, u32)> =
+    TableDefinition::new("record_heads");
+/// (batch, sequence number within the batch) → one revision in the
+/// [`super::revision`] format. Append-only: written in the order an import writes, never
+/// updated or deleted. Store schema 3; schema 1 and 2 had `revisions` ((id, revision) →
+/// JSON).
+pub const REVISIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("revision_log");
+/// Dictionary id → the zstd dictionary revisions name ([`super::revision::dictionary`]): a
+/// copy of what this release compiles in, so the file alone says how to read it.
+pub const DICTIONARIES: TableDefinition<u32, &[u8]> = TableDefinition::new("dictionaries");
 
 /// Secondary indexes: a text key → record ids. They only speed queries up: every query
 /// re-checks its filters on the record itself, so an index can be rebuilt from revisions.

@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 
 use redb::{ReadableDatabase, ReadableTable};
 
+use sha2::{Digest, Sha256};
+
+use super::revision::{Location, RevisionDecoder};
 use super::{ReadError, Store, registry, tables, withhold};
 use crate::audit::{AuditAction, AuditEntry, GENESIS_HASH, RevisionDigest, VerifyReport};
-use crate::model::{RecordId, StoredRecord};
+use crate::model::RecordId;
 
 impl Store {
     /// Recomputes the audit chain and checks every revision against it.
@@ -97,38 +100,67 @@ impl Store {
             ),
         }
 
-        // Every revision must be unmodified and belong to an audited batch.
+        // Every revision must be unmodified and belong to an audited batch. The log is in
+        // (batch, sequence) order, the order each batch's digest was computed in.
         let revisions = txn.open_table(tables::REVISIONS)?;
+        let mut decoder = RevisionDecoder::default();
         for entry in revisions.iter()? {
             let (key, bytes) = entry?;
             report.revisions += 1;
-            let (id, revision) = key.value();
-            let id = RecordId(*id);
-            let (record, hash): (StoredRecord, String) = match (
-                crate::model::decode_revision(bytes.value()),
-                crate::model::stored_content_hash(bytes.value()),
-            ) {
-                (Ok(record), Ok(hash)) => (record, hash),
-                (Err(error), _) | (_, Err(error)) => {
-                    report.problems.push(format!(
-                        "record {id} revision {revision}: unreadable: {error}"
-                    ));
+            let location = Location::from_key(key.value());
+            let raw = match decoder.decode(bytes.value()) {
+                Ok(raw) => raw,
+                Err(error) => {
+                    report
+                        .problems
+                        .push(format!("revision at {location}: unreadable: {error}"));
                     continue;
                 }
             };
+            let (id, revision) = (raw.id, raw.revision);
             // The hash is recomputed from the draft's bytes as written, so revisions of
-            // every record schema verify alike.
-            if hash != record.content_hash || record.id != id {
+            // every record schema verify alike; the draft must also be the record's.
+            let hash: [u8; 32] = Sha256::digest(&raw.draft_json).into();
+            let draft_is_the_records =
+                crate::model::decode_draft(raw.record_schema, &raw.draft_json)
+                    .is_ok_and(|draft| draft.id() == id);
+            if hash != raw.content_hash || !draft_is_the_records {
                 report.problems.push(format!(
                     "record {id} revision {revision}: content does not match its hash (record was edited)"
                 ));
             }
-            match batch_digests.get_mut(&record.provenance.batch) {
-                Some((_, digest)) => digest.add(id, revision, &record.content_hash),
+            match batch_digests.get_mut(&location.batch) {
+                Some((_, digest)) => digest.add(id, revision, &hex::encode(raw.content_hash)),
                 None => report.problems.push(format!(
                     "record {id} revision {revision}: written by batch {} which the audit log does not know",
-                    record.provenance.batch
+                    location.batch
                 )),
+            }
+        }
+        // Every record's head must point at that record's revision.
+        let records = txn.open_table(tables::RECORDS)?;
+        for entry in records.iter()? {
+            let (id, head) = entry?;
+            let (revision, batch, seq) = head.value();
+            let id = RecordId(*id.value());
+            let location = Location { batch, seq };
+            let points_at = revisions
+                .get(location.key())?
+                .map(|bytes| decoder.decode(bytes.value()));
+            match points_at {
+                Some(Ok(raw)) if raw.id == id && raw.revision == revision => {}
+                _ => report.problems.push(format!(
+                    "record {id}: its current revision {revision} is not at {location} (the record heads table was edited)"
+                )),
+            }
+        }
+        let dictionaries = txn.open_table(tables::DICTIONARIES)?;
+        for (id, known) in super::revision::dictionaries() {
+            let stored = dictionaries.get(id)?;
+            if stored.as_ref().map(|bytes| bytes.value()) != Some(known) {
+                report.problems.push(format!(
+                    "compression dictionary {id}: missing or differs from the one revisions were written with"
+                ));
             }
         }
         for (batch, (expected, digest)) in batch_digests {

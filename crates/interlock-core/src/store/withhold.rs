@@ -14,7 +14,7 @@ use std::fmt;
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use super::read::current_revision;
+use super::read::{RevisionReader, current_revision};
 use super::{ReadError, StorageError, Store, WithholdError, tables};
 use crate::audit::{AuditAction, AuditEntry, VerifyReport};
 use crate::model::{RecordId, StoredRecord};
@@ -148,7 +148,10 @@ impl Store {
         let txn = self.begin_write()?;
         let record = current_revision(
             &txn.open_table(tables::RECORDS)?,
-            &txn.open_table(tables::REVISIONS)?,
+            &mut RevisionReader::new(
+                txn.open_table(tables::REVISIONS)?,
+                txn.open_table(tables::BATCHES)?,
+            ),
             id,
         )?
         .ok_or_else(|| WithholdError::UnknownRecord(id.to_hex()))?;
