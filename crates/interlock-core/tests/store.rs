@@ -519,3 +519,52 @@ fn a_store_from_a_newer_interlock_is_refused() {
 }
 
 use redb::{ReadableTable, TableDefinition};
+
+/// Indexes keep the postings of earlier revisions; a query must answer from current
+/// revisions only.
+#[test]
+fn a_revised_record_is_found_by_what_it_says_now_not_by_what_it_said() {
+    let fx = TempStore::new();
+    expect_imported(
+        fx.import_file(&fx.file("a.jsonl", &[seized("C-1", "A1")]))
+            .expect("import"),
+    );
+    let summary = expect_imported(
+        fx.import_file(&fx.file("b.jsonl", &[seized("C-1", "B2")]))
+            .expect("import"),
+    );
+    assert_eq!((summary.created, summary.revised), (0, 1));
+    let by_serial = |serial: &str| {
+        fx.store
+            .query(&Query {
+                serial: Some(serial.to_owned()),
+                ..Query::default()
+            })
+            .expect("query")
+    };
+    assert!(
+        by_serial("A1").is_empty(),
+        "found by a serial it no longer has"
+    );
+    let found = by_serial("B2");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].revision, 2);
+    // Found once by an index both revisions are under, and counted once.
+    let by_country = fx
+        .store
+        .query(&Query {
+            country: Some("gb".to_owned()),
+            ..Query::default()
+        })
+        .expect("query");
+    assert_eq!(by_country.len(), 1);
+    assert_eq!(by_country[0].revision, 2);
+    let stats = fx.store.stats().expect("stats");
+    assert_eq!(stats.by_kind, vec![("police_case".to_owned(), 1)]);
+    assert_eq!(stats.by_agency, vec![("police".to_owned(), 1)]);
+    let history = fx.store.history(found[0].id).expect("history");
+    assert_eq!(
+        history.iter().map(|r| r.revision).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}

@@ -3,9 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use redb::MultimapTableDefinition;
-
-use super::tables;
 use crate::control_list::ControlLists;
 pub use crate::model::normalize_party_name;
 use crate::model::{
@@ -20,18 +17,8 @@ struct RecordView<'a> {
     event_date: Option<Date>,
 }
 
-pub const ALL_INDEXES: [MultimapTableDefinition<'static, &'static str, &'static [u8; 16]>; 8] = [
-    tables::BY_KIND,
-    tables::BY_AGENCY,
-    tables::BY_SERIAL,
-    tables::BY_AUTHORIZATION,
-    tables::BY_PARTY,
-    tables::BY_COUNTRY_YEAR,
-    tables::BY_CATEGORY_YEAR,
-    tables::BY_DATE,
-];
-
-// Positions in ALL_INDEXES.
+// The secondary indexes by number: the first byte of a posting key (`super::postings`).
+// Numbers are part of the store format: never renumber, only add.
 pub const KIND: usize = 0;
 pub const AGENCY: usize = 1;
 pub const SERIAL: usize = 2;
@@ -341,7 +328,7 @@ impl Facets {
         self.origins = from;
     }
 
-    /// (position in [`ALL_INDEXES`], key) pairs under which the record is indexed.
+    /// (index number, key) pairs under which the record is indexed.
     pub fn index_keys(&self) -> Vec<(usize, String)> {
         let mut keys = vec![(KIND, self.kind.clone()), (AGENCY, self.agency.clone())];
         keys.extend(self.serials.iter().map(|s| (SERIAL, s.clone())));

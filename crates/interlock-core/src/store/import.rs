@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::facets::Facets;
 use super::lifecycle;
+use super::postings::PostingsWriter;
 use super::read::{BatchSource, RevisionReader};
 use super::revision::{Location, RawRevision, RevisionEncoder};
 use super::{BatchInfo, ImportError, MAX_REPORTED_PROBLEMS, StorageError, Store, tables};
@@ -261,6 +262,10 @@ pub struct Import<'s> {
     digest: RevisionDigest,
     /// The next revision's place in this batch (its [`Location::seq`]).
     next_seq: u32,
+    /// The index postings of the revisions written, until they are written.
+    postings: PostingsWriter,
+    /// Records created, by `kind:KIND` and `agency:AGENCY`, for the record counts.
+    created_by: BTreeMap<String, u64>,
     encoder: RevisionEncoder,
     /// Licences this import has touched, as they stand after its messages so far: later
     /// messages in the file apply on top, even once the import stopped writing.
@@ -351,6 +356,8 @@ impl Store {
             seen_after_failure: HashMap::new(),
             digest: RevisionDigest::default(),
             next_seq: 0,
+            postings: PostingsWriter::new(batch),
+            created_by: BTreeMap::new(),
             encoder: RevisionEncoder::new()?,
             licences: HashMap::new(),
             registered_agencies,
@@ -443,10 +450,7 @@ impl Import<'_> {
                 source_sha256: self.source.sha256.clone(),
             },
         );
-        let mut indexes = Vec::with_capacity(super::facets::ALL_INDEXES.len());
-        for index in super::facets::ALL_INDEXES {
-            indexes.push(self.txn.open_multimap_table(index)?);
-        }
+        let mut postings = self.txn.open_table(tables::POSTINGS)?;
         // Problems found while the tables borrow the transaction; passed on afterwards.
         let mut problems_found = Vec::new();
         let validator = Validator::new(&self.control_lists);
@@ -599,6 +603,7 @@ impl Import<'_> {
                 ))
             })?;
             let event_date = draft.record.event_date();
+            let (id_kind, id_agency) = (draft.record.kind(), draft.agency.clone());
             let new_keys = Facets::of_draft(&draft, event_date, &self.control_lists).index_keys();
             let stored = RawRevision {
                 id,
@@ -616,15 +621,10 @@ impl Import<'_> {
                 .insert(location.key(), self.encoder.encode(&stored)?.as_slice())?;
             records.insert(&id.0, (revision, location.batch, location.seq))?;
 
-            let old_keys = previous
-                .as_ref()
-                .map(|(_, p)| Facets::of(p, &self.control_lists).index_keys())
-                .unwrap_or_default();
-            for stale in old_keys.iter().filter(|key| !new_keys.contains(key)) {
-                indexes[stale.0].remove(stale.1.as_str(), &id.0)?;
-            }
+            // The postings of an earlier revision stay: queries skip revisions that are
+            // no longer current (see `postings`).
             for (index, key) in &new_keys {
-                indexes[*index].insert(key.as_str(), &id.0)?;
+                self.postings.add(*index, key, location.seq);
             }
 
             self.digest.add(id, revision, &content_hash_hex);
@@ -632,9 +632,15 @@ impl Import<'_> {
                 self.summary.revised += 1;
             } else {
                 self.summary.created += 1;
+                for count in [format!("kind:{}", id_kind), format!("agency:{}", id_agency)] {
+                    *self.created_by.entry(count).or_default() += 1;
+                }
             }
         }
-        drop((records, reader, indexes));
+        if self.postings.is_full() {
+            self.postings.flush(&mut postings)?;
+        }
+        drop((records, reader, postings));
         self.error_count += problems_found.iter().filter(|d| d.is_error()).count() as u64;
         self.pass_on(problems_found);
         if let Some(observer) = self.observer.as_deref_mut() {
@@ -718,6 +724,15 @@ impl Import<'_> {
             quarantine_file: self.summary.quarantine_file.clone(),
             quarantine_sha256: quarantine.as_ref().map(|q| q.sha256.clone()),
         };
+        self.postings
+            .flush(&mut self.txn.open_table(tables::POSTINGS)?)?;
+        {
+            let mut counts = self.txn.open_table(tables::RECORD_COUNTS)?;
+            for (count, created) in std::mem::take(&mut self.created_by) {
+                let before = counts.get(count.as_str())?.map_or(0, |v| v.value());
+                counts.insert(count.as_str(), before + created)?;
+            }
+        }
         self.txn
             .open_table(tables::BATCHES)?
             .insert(self.batch, serde_json::to_vec(&info)?.as_slice())?;

@@ -11,7 +11,8 @@
 //!
 //! - Schema 1 → 2: adds the withholdings table and rebuilds every index with the model-2
 //!   facets.
-//! - Schema 2 → 3: moves every revision from the JSON `revisions` table into the
+//! - Schema 2 → 3: rebuilds the indexes as posting lists and counts records by kind and
+//!   agency; moves every revision from the JSON `revisions` table into the
 //!   [`super::revision`] log, its provenance checked against its batch and then kept once,
 //!   on the batch. Each batch's revisions go into the log in (id, revision) order, the order
 //!   the batch's audited digest was computed in, so the digests verify unchanged. Record
@@ -20,12 +21,13 @@
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::Serialize;
 
 use super::control_list::read_control_lists;
+use super::postings::PostingsWriter;
 use super::read::{BatchInfo, RevisionReader};
 use super::revision::{Location, RawRevision, RevisionEncoder};
 use super::{MigrateError, SCHEMA_VERSION, StorageError, Store, facets, tables};
@@ -123,13 +125,8 @@ impl Store {
         }
         let txn = store.begin_write()?;
         store.create_all_tables(&txn)?;
-        let moved = move_revisions_to_log(&txn)?;
-        // Schema 2's indexes are derived as schema 3's; schema 1's are not.
-        let (records, index_entries) = if from < 2 {
-            rebuild_indexes(&txn)?
-        } else {
-            (moved.records, 0)
-        };
+        move_revisions_to_log(&txn)?;
+        let (records, index_entries) = rebuild_indexes(&txn)?;
         let revisions = txn.open_table(tables::REVISIONS)?.len()?;
         txn.open_table(tables::META)?
             .insert("schema_version", SCHEMA_VERSION.to_be_bytes().as_slice())?;
@@ -187,10 +184,10 @@ fn write_backup(store: &Path, backup: &Path) -> Result<(), MigrateError> {
     Ok(())
 }
 
-/// Drops every secondary index and derives it again from each record's current revision.
-/// Returns (records, index entries written).
+/// Drops every secondary index and derives it again from each record's current revision,
+/// with the record counts. Returns (records, index postings written).
 fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StorageError> {
-    // Indexes a former layout had and this one dropped go too.
+    // The indexes of schemas 1 and 2 were multimap tables.
     let stale: Vec<_> = txn
         .list_multimap_tables()?
         .filter(|table| {
@@ -201,45 +198,66 @@ fn rebuild_indexes(txn: &WriteTransaction) -> Result<(u64, u64), StorageError> {
     for table in stale {
         txn.delete_multimap_table(table)?;
     }
-    for index in facets::ALL_INDEXES {
-        txn.delete_multimap_table(index)?;
-    }
-    let mut indexes = Vec::with_capacity(facets::ALL_INDEXES.len());
-    for index in facets::ALL_INDEXES {
-        indexes.push(txn.open_multimap_table(index)?);
-    }
+    txn.delete_table(tables::POSTINGS)?;
+    txn.delete_table(tables::RECORD_COUNTS)?;
     let lists = read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
-    let records = txn.open_table(tables::RECORDS)?;
+    // Current revisions in log order, so that each batch's postings are written together
+    // and in sequence order.
+    let mut current = Vec::new();
+    for entry in txn.open_table(tables::RECORDS)?.iter()? {
+        let (_, head) = entry?;
+        let (_, batch, seq) = head.value();
+        current.push(Location { batch, seq });
+    }
+    current.sort_unstable();
+    let mut postings_table = txn.open_table(tables::POSTINGS)?;
     let mut reader = RevisionReader::new(
         txn.open_table(tables::REVISIONS)?,
         txn.open_table(tables::BATCHES)?,
     );
-    let (mut record_count, mut index_entries) = (0u64, 0u64);
-    for entry in records.iter()? {
-        let (id, head) = entry?;
-        let id = RecordId(*id.value());
-        let (_, batch, seq) = head.value();
-        let record = reader.record(Location { batch, seq })?;
-        for (index, key) in facets::Facets::of(&record, &lists).index_keys() {
-            if !indexes[index].insert(key.as_str(), &id.0)? {
-                index_entries += 1;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut postings: Option<PostingsWriter> = None;
+    let mut index_entries = 0u64;
+    for &location in &current {
+        let record = reader.record(location)?;
+        let writer = match &mut postings {
+            Some(writer) if writer.batch() == location.batch => writer,
+            _ => {
+                if let Some(mut done) = postings.take() {
+                    done.flush(&mut postings_table)?;
+                }
+                postings.insert(PostingsWriter::new(location.batch))
             }
+        };
+        for (index, key) in facets::Facets::of(&record, &lists).index_keys() {
+            writer.add(index, &key, location.seq);
+            index_entries += 1;
         }
-        record_count += 1;
+        if writer.is_full() {
+            writer.flush(&mut postings_table)?;
+        }
+        for count in [
+            format!("kind:{}", record.kind),
+            format!("agency:{}", record.draft.agency),
+        ] {
+            *counts.entry(count).or_default() += 1;
+        }
     }
-    Ok((record_count, index_entries))
-}
-
-/// What [`move_revisions_to_log`] moved.
-struct Moved {
-    records: u64,
+    if let Some(mut done) = postings.take() {
+        done.flush(&mut postings_table)?;
+    }
+    let mut counts_table = txn.open_table(tables::RECORD_COUNTS)?;
+    for (count, n) in counts {
+        counts_table.insert(count.as_str(), n)?;
+    }
+    Ok((current.len() as u64, index_entries))
 }
 
 /// Schema 2 → 3: every revision of the JSON `revisions` table into the revision log, each
 /// batch's in (id, revision) order; record heads for the `records` table; then both old
 /// tables go. A revision whose provenance is not its batch's, or a record without its
 /// revision, stops the migration: the store was edited outside interlock.
-fn move_revisions_to_log(txn: &WriteTransaction) -> Result<Moved, MigrateError> {
+fn move_revisions_to_log(txn: &WriteTransaction) -> Result<(), MigrateError> {
     let mut sources = HashMap::new();
     for entry in txn.open_table(tables::BATCHES)?.iter()? {
         let (batch, bytes) = entry?;
@@ -355,7 +373,7 @@ fn move_revisions_to_log(txn: &WriteTransaction) -> Result<Moved, MigrateError> 
     }
     txn.delete_table(SCHEMA_2_RECORDS)?;
     txn.delete_table(SCHEMA_2_REVISIONS)?;
-    Ok(Moved { records })
+    Ok(())
 }
 
 /// The draft of a schema 1 or 2 revision as the bytes its content hash was computed over.

@@ -16,6 +16,7 @@ mod lifecycle;
 mod migrate;
 mod open;
 mod plugins;
+mod postings;
 mod query;
 mod read;
 mod registry;

@@ -4,16 +4,15 @@
 //! checks every filter on each candidate's [`Facets`]: the index narrows, the facets
 //! decide, so results never depend on which index was used.
 
-use std::collections::BTreeSet;
-
 use jiff::civil::Date;
-use redb::{ReadOnlyMultimapTable, ReadableDatabase, ReadableTable};
+use redb::{ReadableDatabase, ReadableTable};
 
 use super::facets::{self, Facets, PeriodEnd, normalize_party_name};
+use super::postings;
 use super::read::{head, revision_reader};
 use super::revision::Location;
 use super::{ReadError, StorageError, Store, tables};
-use crate::model::{RecordId, RecordKind, StoredRecord, normalize_serial};
+use crate::model::{RecordKind, StoredRecord, normalize_serial};
 
 #[derive(Clone, Debug, Default)]
 pub struct Query {
@@ -96,34 +95,89 @@ impl Query {
     }
 }
 
-type Index = ReadOnlyMultimapTable<&'static str, &'static [u8; 16]>;
-
-fn ids_for_key(
-    index: &Index,
-    key: &str,
-    into: &mut BTreeSet<RecordId>,
-) -> Result<(), StorageError> {
-    for id in index.get(key)? {
-        into.insert(RecordId(*id?.value()));
+/// Where the records a query can match are, from the indexes its filters allow, each
+/// filter's postings intersected with the others'; `None` when no filter has an index (scan
+/// every record). Candidates are revisions: some are no longer current, and every one is
+/// still checked against every filter.
+fn candidates(
+    query: &Query,
+    postings: &impl ReadableTable<&'static [u8], &'static [u8]>,
+) -> Result<Option<Vec<Location>>, StorageError> {
+    let mut sets: Vec<Vec<Location>> = Vec::new();
+    if let Some(serial) = &query.serial {
+        sets.push(postings::exact(
+            postings,
+            facets::SERIAL,
+            &normalize_serial(serial),
+        )?);
     }
-    Ok(())
-}
-
-fn ids_with_prefix(
-    index: &Index,
-    prefix: &str,
-    into: &mut BTreeSet<RecordId>,
-) -> Result<(), StorageError> {
-    for entry in index.range(prefix..)? {
-        let (key, ids) = entry?;
-        if !key.value().starts_with(prefix) {
-            break;
+    if let Some(reference) = &query.authorization_ref {
+        sets.push(postings::exact(postings, facets::AUTHORIZATION, reference)?);
+    }
+    if let Some(category) = &query.category {
+        let mut either = postings::with_prefix(
+            postings,
+            facets::CATEGORY_YEAR,
+            &format!("entry:{category}"),
+        )?;
+        either.extend(postings::with_prefix(
+            postings,
+            facets::CATEGORY_YEAR,
+            &format!("att:{category}"),
+        )?);
+        either.sort_unstable();
+        either.dedup();
+        sets.push(either);
+    }
+    // Destinations and origins are among a record's countries, so the country index holds
+    // every candidate for them.
+    for country in [&query.country, &query.destination, &query.origin]
+        .into_iter()
+        .flatten()
+    {
+        let prefix = format!("{}:", country.to_ascii_uppercase());
+        sets.push(postings::with_prefix(
+            postings,
+            facets::COUNTRY_YEAR,
+            &prefix,
+        )?);
+    }
+    if query.from.is_some() || query.to.is_some() {
+        // Dates as text sort as dates (four-digit years, which validation ensures).
+        let (from, to) = (
+            query.from.map(|d| d.to_string()),
+            query.to.map(|d| d.to_string()),
+        );
+        let mut dated = postings::in_range(postings, facets::DATE, from.as_deref(), to.as_deref())?;
+        // An embargo matches a range its period overlaps, whenever it began: every embargo
+        // is a candidate.
+        if query.kind.is_none_or(|kind| kind == RecordKind::Embargo) {
+            dated.extend(postings::exact(
+                postings,
+                facets::KIND,
+                RecordKind::Embargo.as_str(),
+            )?);
+            dated.sort_unstable();
+            dated.dedup();
         }
-        for id in ids {
-            into.insert(RecordId(*id?.value()));
+        sets.push(dated);
+    }
+    // Agency and kind narrow least: only when nothing else does.
+    if sets.is_empty() {
+        if let Some(agency) = &query.agency {
+            sets.push(postings::exact(postings, facets::AGENCY, agency)?);
+        } else if let Some(kind) = query.kind {
+            sets.push(postings::exact(postings, facets::KIND, kind.as_str())?);
         }
     }
-    Ok(())
+    sets.sort_by_key(Vec::len);
+    let mut sets = sets.into_iter();
+    let Some(first) = sets.next() else {
+        return Ok(None);
+    };
+    Ok(Some(
+        sets.fold(first, |all, next| postings::intersect(&all, &next)),
+    ))
 }
 
 impl Store {
@@ -147,64 +201,32 @@ impl Store {
     pub fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
         let lists = self.control_lists_in(&txn)?;
-        let index = |n: usize| txn.open_multimap_table(facets::ALL_INDEXES[n]);
-
-        // Candidates from the most selective index the filters allow.
-        let mut candidates = BTreeSet::new();
-        let scan_all = if let Some(serial) = &query.serial {
-            ids_for_key(
-                &index(facets::SERIAL)?,
-                &normalize_serial(serial),
-                &mut candidates,
-            )?;
-            false
-        } else if let Some(reference) = &query.authorization_ref {
-            ids_for_key(&index(facets::AUTHORIZATION)?, reference, &mut candidates)?;
-            false
-        } else if let Some(category) = &query.category {
-            let table = index(facets::CATEGORY_YEAR)?;
-            ids_with_prefix(&table, &format!("entry:{category}"), &mut candidates)?;
-            ids_with_prefix(&table, &format!("att:{category}"), &mut candidates)?;
-            false
-        } else if let Some(country) = (query.country.as_ref())
-            .or(query.destination.as_ref())
-            .or(query.origin.as_ref())
-        {
-            // Destinations and origins are among a record's countries, so their index
-            // holds every candidate.
-            let prefix = format!("{}:", country.to_ascii_uppercase());
-            ids_with_prefix(&index(facets::COUNTRY_YEAR)?, &prefix, &mut candidates)?;
-            false
-        } else if let Some(agency) = &query.agency {
-            ids_for_key(&index(facets::AGENCY)?, agency, &mut candidates)?;
-            false
-        } else if let Some(kind) = query.kind {
-            ids_for_key(&index(facets::KIND)?, kind.as_str(), &mut candidates)?;
-            false
-        } else {
-            true
-        };
-
+        let candidates = candidates(query, &txn.open_table(tables::POSTINGS)?)?;
         let records = txn.open_table(tables::RECORDS)?;
         let mut reader = revision_reader(&txn)?;
         let mut found = Vec::new();
-        if scan_all {
-            for entry in records.iter()? {
-                let (_, head) = entry?;
-                let (_, batch, seq) = head.value();
-                let record = reader.record(Location { batch, seq })?;
-                if query.matches(&Facets::of(&record, &lists)) {
-                    found.push(record);
+        match candidates {
+            None => {
+                for entry in records.iter()? {
+                    let (_, head) = entry?;
+                    let (_, batch, seq) = head.value();
+                    let record = reader.record(Location { batch, seq })?;
+                    if query.matches(&Facets::of(&record, &lists)) {
+                        found.push(record);
+                    }
                 }
             }
-        } else {
-            for id in candidates {
-                let Some((_, location)) = head(&records, id)? else {
-                    continue;
-                };
-                let record = reader.record(location)?;
-                if query.matches(&Facets::of(&record, &lists)) {
-                    found.push(record);
+            Some(locations) => {
+                for location in locations {
+                    let raw = reader.raw(location)?;
+                    // Postings of revised records name their earlier revisions too.
+                    if head(&records, raw.id)?.map(|(_, at)| at) != Some(location) {
+                        continue;
+                    }
+                    let record = reader.record_of(raw, location.batch)?;
+                    if query.matches(&Facets::of(&record, &lists)) {
+                        found.push(record);
+                    }
                 }
             }
         }

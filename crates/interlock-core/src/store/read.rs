@@ -1,8 +1,6 @@
 //! Reads of records, batches, the audit log and the store's statistics.
 
-use redb::{
-    ReadTransaction, ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
-};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
@@ -136,14 +134,13 @@ impl Store {
             plugins: txn.open_table(tables::PLUGINS)?.len()?,
             ..Stats::default()
         };
-        for (index, target) in [
-            (tables::BY_KIND, &mut stats.by_kind),
-            (tables::BY_AGENCY, &mut stats.by_agency),
-        ] {
-            let table = txn.open_multimap_table(index)?;
-            for entry in table.iter()? {
-                let (key, values) = entry?;
-                target.push((key.value().to_owned(), values.len()));
+        for entry in txn.open_table(tables::RECORD_COUNTS)?.iter()? {
+            let (key, count) = entry?;
+            let key = key.value();
+            if let Some(kind) = key.strip_prefix("kind:") {
+                stats.by_kind.push((kind.to_owned(), count.value()));
+            } else if let Some(agency) = key.strip_prefix("agency:") {
+                stats.by_agency.push((agency.to_owned(), count.value()));
             }
         }
         stats.control_list_versions = self

@@ -1,7 +1,7 @@
 //! Table definitions: the store's on-disk layout. Changing a definition here changes the
 //! file format, which needs a [`super::SCHEMA_VERSION`] bump.
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use redb::TableDefinition;
 
 /// `format` → `interlock-store`, `schema_version` → u32 (big endian), `audit_head` → JSON.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -20,30 +20,15 @@ pub const REVISIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("
 /// copy of what this release compiles in, so the file alone says how to read it.
 pub const DICTIONARIES: TableDefinition<u32, &[u8]> = TableDefinition::new("dictionaries");
 
-/// Secondary indexes: a text key → record ids. They only speed queries up: every query
-/// re-checks its filters on the record itself, so an index can be rebuilt from revisions.
-pub const BY_KIND: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_kind");
-pub const BY_AGENCY: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_agency");
-/// Normalized serial number (see [`crate::model::normalize_serial`]).
-pub const BY_SERIAL: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_serial");
-/// Authorization reference, for the licence itself and everything that cites it.
-pub const BY_AUTHORIZATION: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_authorization");
-/// Normalized party name.
-pub const BY_PARTY: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_party");
-/// `CC:YYYY`: a country the record involves, and the year of its event date.
-pub const BY_COUNTRY_YEAR: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_country_year");
-/// `entry:ID:YYYY` and `att:CODE:YYYY`: control entries and ATT scopes, by year.
-pub const BY_CATEGORY_YEAR: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_category_year");
-/// `YYYY-MM-DD` event date.
-pub const BY_DATE: MultimapTableDefinition<&str, &[u8; 16]> =
-    MultimapTableDefinition::new("index_date");
+/// Secondary indexes as posting lists: (index number, key text, batch, part) → sequence
+/// numbers of the batch's revisions under that key; [`super::postings`] has the layout.
+/// They only narrow a query: every query re-checks its filters on the record itself, so
+/// they can be rebuilt from the revision log. Store schema 3; schemas 1 and 2 had one
+/// multimap table of text key → record ids per index (`index_kind` ...).
+pub const POSTINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("postings");
+/// `kind:KIND` and `agency:AGENCY` → the number of records of that kind or agency (a
+/// record's kind and agency never change): what `interlock stats` shows.
+pub const RECORD_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("record_counts");
 
 /// `adapter key` + `:` + source SHA-256 → batch number: the idempotence key of imports.
 pub const BATCH_BY_SOURCE: TableDefinition<&str, u64> = TableDefinition::new("batch_by_source");
