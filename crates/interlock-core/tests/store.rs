@@ -235,13 +235,12 @@ mod tamper {
         id: interlock_core::model::RecordId,
         revision: u32,
     ) -> (u64, u32) {
-        let mut decoder = interlock_core::store::revision::RevisionDecoder::default();
         table
             .iter()
             .expect("iter")
             .map(|entry| entry.expect("entry"))
             .find(|(_, bytes)| {
-                let raw = decoder.decode(bytes.value()).expect("decode");
+                let raw = interlock_core::store::revision::decode(bytes.value()).expect("decode");
                 raw.id == id && raw.revision == revision
             })
             .map(|(key, _)| key.value())
@@ -362,7 +361,7 @@ fn audit_verify_catches_a_truncated_audit_log() {
 fn audit_verify_catches_an_edited_record() {
     let problems = tampered_store(|path| {
         tamper::edit(path, tamper::REVISIONS, |table| {
-            use interlock_core::store::revision::{RevisionDecoder, RevisionEncoder};
+            use interlock_core::store::revision::{RevisionEncoder, decode};
             let id = RecordId::derive("licensing", RecordKind::Authorization, "GB/2");
             let at = tamper::location_of(table, id, 1);
             let bytes = table
@@ -373,7 +372,7 @@ fn audit_verify_catches_an_edited_record() {
                 .to_vec();
             // Someone who knows the format edits the quantity and writes it back, hash
             // and all else unchanged.
-            let mut raw = RevisionDecoder::default().decode(&bytes).expect("decode");
+            let mut raw = decode(&bytes).expect("decode");
             let text = String::from_utf8(raw.draft_json).expect("utf8");
             assert!(text.contains("\"3\""), "{text}");
             raw.draft_json = text.replace("\"3\"", "\"300\"").into_bytes();

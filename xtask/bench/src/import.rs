@@ -17,7 +17,7 @@ use crate::project_root;
 
 // The generator `cargo xtask crash` uses too; see its module documentation.
 #[path = "../../src/customs_file.rs"]
-mod customs_file;
+pub(crate) mod customs_file;
 
 use customs_file::DeclarationItem;
 
@@ -237,7 +237,13 @@ pub fn import(rows: u64) -> Result<()> {
     let plugin_store = dir.join("bench-plugin.redb");
     println!("\nwhere the bytes of {} go:", plugin_store.display());
     print!("{}", crate::layout::describe(&plugin_store)?);
-    Ok(())
+    let sqlite = dir.join("bench.sqlite");
+    crate::lookup::lookups(
+        rows,
+        &plugin_store,
+        sqlite.exists().then_some(sqlite.as_path()),
+        &binary,
+    )
 }
 
 /// Parse-only (native and in the sandbox) and the full import through the plugin.

@@ -8,6 +8,7 @@
 mod check;
 mod import;
 mod layout;
+mod lookup;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -29,10 +30,20 @@ struct Cli {
 #[derive(Subcommand)]
 enum Bench {
     /// Import a generated customs file of N rows: interlock vs sqlite3 `.import` with the
-    /// same indexes; then where the store's bytes went.
+    /// same indexes; then where the store's bytes went, and lookups and a query on both.
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
+    },
+    /// Lookups and a query on a store `bench import` wrote (and on its SQLite database, if
+    /// there), without importing again.
+    Lookup {
+        /// Rows the store was imported with (`bench import --rows`).
+        #[arg(long)]
+        rows: u64,
+        /// The store file.
+        #[arg(long, default_value = "target/bench/bench-plugin.redb")]
+        store: PathBuf,
     },
     /// Where a store's bytes go, table by table (redb's statistics).
     Layout {
@@ -73,6 +84,16 @@ fn main() -> Result<()> {
     }
     match Cli::parse().bench {
         Bench::Import { rows } => import::import(rows),
+        Bench::Lookup { rows, store } => {
+            let root = project_root();
+            let sqlite = root.join("target/bench/bench.sqlite");
+            lookup::lookups(
+                rows,
+                &root.join(store),
+                sqlite.exists().then_some(sqlite.as_path()),
+                &root.join("target/release/interlock"),
+            )
+        }
         Bench::Layout { store } => {
             print!("{}", layout::describe(&store)?);
             Ok(())

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::revision::{Location, RawRevision, RevisionDecoder};
+use super::revision::{self, Location, RawRevision};
 use super::{ReadError, StorageError, Store, tables};
 use crate::audit::AuditEntry;
 use crate::model::{Adapter, Provenance, RecordId, StoredRecord};
@@ -221,7 +221,6 @@ pub(super) struct BatchSource {
 pub(super) struct RevisionReader<R, B> {
     revisions: R,
     batches: B,
-    decoder: RevisionDecoder,
     sources: HashMap<u64, Arc<BatchSource>>,
 }
 
@@ -234,7 +233,6 @@ where
         RevisionReader {
             revisions,
             batches,
-            decoder: RevisionDecoder::default(),
             sources: HashMap::new(),
         }
     }
@@ -254,7 +252,7 @@ where
         let bytes = self.revisions.get(location.key())?.ok_or_else(|| {
             StorageError::Corrupted(format!("the revision log has no revision at {location}"))
         })?;
-        Ok(self.decoder.decode(bytes.value())?)
+        Ok(revision::decode(bytes.value())?)
     }
 
     /// The revision at `location`, in the current model, with its provenance.

@@ -16,6 +16,8 @@
 //! recomputes a content hash from the bytes as written, whatever release wrote them, and a
 //! revision of an older record schema is still read with that schema's frozen types.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::RecordId;
@@ -212,72 +214,68 @@ impl RevisionEncoder {
     }
 }
 
-/// Reads revisions; keeps one decompression context per dictionary between revisions.
-#[derive(Default)]
-pub struct RevisionDecoder {
-    decompressors: Vec<(u32, zstd::bulk::Decompressor<'static>)>,
+thread_local! {
+    /// One decompression context per dictionary and thread, kept between reads: making one
+    /// and loading its dictionary costs more than reading a revision.
+    static DECOMPRESSORS: RefCell<Vec<(u32, zstd::bulk::Decompressor<'static>)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
-impl std::fmt::Debug for RevisionDecoder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevisionDecoder").finish_non_exhaustive()
-    }
+/// Reads a stored revision whole, its draft decompressed (with this thread's
+/// decompression contexts).
+pub fn decode(bytes: &[u8]) -> Result<RawRevision, RevisionFormatError> {
+    let envelope = envelope(bytes)?;
+    let draft_json = decompress(&envelope)?;
+    let event_date = match envelope.event_date {
+        Some((year, month, day)) => Some(
+            jiff::civil::Date::new(year, month, day)
+                .map_err(|_| RevisionFormatError::EventDate((year, month, day)))?,
+        ),
+        None => None,
+    };
+    let (second, nanosecond) = envelope.captured_at;
+    let captured_at = jiff::Timestamp::new(second, nanosecond)
+        .map_err(|_| RevisionFormatError::CapturedAt(envelope.captured_at))?;
+    Ok(RawRevision {
+        id: RecordId(envelope.id),
+        revision: envelope.revision,
+        record_schema: envelope.record_schema,
+        captured_at,
+        event_date,
+        content_hash: envelope.content_hash,
+        line: envelope.line,
+        previous: envelope.previous.map(Location::from_key),
+        draft_json,
+    })
 }
 
-impl RevisionDecoder {
-    /// The whole revision, draft decompressed.
-    pub fn decode(&mut self, bytes: &[u8]) -> Result<RawRevision, RevisionFormatError> {
-        let envelope = envelope(bytes)?;
-        let draft_json = self.decompress(&envelope)?;
-        let event_date = match envelope.event_date {
-            Some((year, month, day)) => Some(
-                jiff::civil::Date::new(year, month, day)
-                    .map_err(|_| RevisionFormatError::EventDate((year, month, day)))?,
-            ),
-            None => None,
-        };
-        let (second, nanosecond) = envelope.captured_at;
-        let captured_at = jiff::Timestamp::new(second, nanosecond)
-            .map_err(|_| RevisionFormatError::CapturedAt(envelope.captured_at))?;
-        Ok(RawRevision {
-            id: RecordId(envelope.id),
-            revision: envelope.revision,
-            record_schema: envelope.record_schema,
-            captured_at,
-            event_date,
-            content_hash: envelope.content_hash,
-            line: envelope.line,
-            previous: envelope.previous.map(Location::from_key),
-            draft_json,
-        })
-    }
-
-    fn decompress(&mut self, envelope: &Envelope<'_>) -> Result<Vec<u8>, RevisionFormatError> {
-        let id = envelope.dictionary;
-        let position = match self.decompressors.iter().position(|(d, _)| *d == id) {
+fn decompress(envelope: &Envelope<'_>) -> Result<Vec<u8>, RevisionFormatError> {
+    let id = envelope.dictionary;
+    let expected = envelope.draft_len;
+    let draft = DECOMPRESSORS.with_borrow_mut(|decompressors| {
+        let position = match decompressors.iter().position(|(d, _)| *d == id) {
             Some(position) => position,
             None => {
                 let dictionary =
                     dictionary(id).ok_or(RevisionFormatError::UnknownDictionary(id))?;
                 let decompressor = zstd::bulk::Decompressor::with_dictionary(dictionary)
                     .map_err(RevisionFormatError::Compression)?;
-                self.decompressors.push((id, decompressor));
-                self.decompressors.len() - 1
+                decompressors.push((id, decompressor));
+                decompressors.len() - 1
             }
         };
-        let expected = envelope.draft_len;
-        let draft = self.decompressors[position]
+        decompressors[position]
             .1
             .decompress(envelope.draft, expected as usize)
-            .map_err(RevisionFormatError::Compression)?;
-        if draft.len() != expected as usize {
-            return Err(RevisionFormatError::DraftLength {
-                expected,
-                found: draft.len(),
-            });
-        }
-        Ok(draft)
+            .map_err(RevisionFormatError::Compression)
+    })?;
+    if draft.len() != expected as usize {
+        return Err(RevisionFormatError::DraftLength {
+            expected,
+            found: draft.len(),
+        });
     }
+    Ok(draft)
 }
 
 /// The envelope of a stored revision, its draft still compressed.
@@ -323,7 +321,7 @@ mod tests {
             bytes.len(),
             revision.draft_json.len()
         );
-        let read = RevisionDecoder::default().decode(&bytes).expect("decode");
+        let read = decode(&bytes).expect("decode");
         assert_eq!(read, revision);
     }
 
@@ -333,19 +331,15 @@ mod tests {
             .expect("encoder")
             .encode(&sample())
             .expect("encode");
-        let mut decoder = RevisionDecoder::default();
-        assert!(matches!(
-            decoder.decode(&[]),
-            Err(RevisionFormatError::Empty)
-        ));
+        assert!(matches!(decode(&[]), Err(RevisionFormatError::Empty)));
         let mut other_format = bytes.clone();
         other_format[0] = 9;
         assert!(matches!(
-            decoder.decode(&other_format),
+            decode(&other_format),
             Err(RevisionFormatError::UnknownFormat(9))
         ));
         for cut in 1..bytes.len() {
-            assert!(decoder.decode(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
         }
     }
 

@@ -6,7 +6,7 @@ use redb::{ReadableDatabase, ReadableTable};
 
 use sha2::{Digest, Sha256};
 
-use super::revision::{Location, RevisionDecoder};
+use super::revision::{self, Location};
 use super::{ReadError, Store, registry, tables, withhold};
 use crate::audit::{AuditAction, AuditEntry, GENESIS_HASH, RevisionDigest, VerifyReport};
 use crate::model::RecordId;
@@ -103,12 +103,11 @@ impl Store {
         // Every revision must be unmodified and belong to an audited batch. The log is in
         // (batch, sequence) order, the order each batch's digest was computed in.
         let revisions = txn.open_table(tables::REVISIONS)?;
-        let mut decoder = RevisionDecoder::default();
         for entry in revisions.iter()? {
             let (key, bytes) = entry?;
             report.revisions += 1;
             let location = Location::from_key(key.value());
-            let raw = match decoder.decode(bytes.value()) {
+            let raw = match revision::decode(bytes.value()) {
                 Ok(raw) => raw,
                 Err(error) => {
                     report
@@ -146,7 +145,7 @@ impl Store {
             let location = Location { batch, seq };
             let points_at = revisions
                 .get(location.key())?
-                .map(|bytes| decoder.decode(bytes.value()));
+                .map(|bytes| revision::decode(bytes.value()));
             match points_at {
                 Some(Ok(raw)) if raw.id == id && raw.revision == revision => {}
                 _ => report.problems.push(format!(
