@@ -42,6 +42,31 @@ pub fn diagnostic(d: wit::Diagnostic) -> Diagnostic {
     }
 }
 
+/// A field path as diagnostics name it (`record.lines[2].quantity.amount`), put together
+/// only when a problem names it: converting a valid record formats none.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Field<'a> {
+    Name(&'a str),
+    Member(&'a Field<'a>, &'static str),
+    Index(&'a Field<'a>, usize),
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(name: &'a str) -> Field<'a> {
+        Field::Name(name)
+    }
+}
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Field::Name(name) => f.write_str(name),
+            Field::Member(parent, member) => write!(f, "{parent}.{member}"),
+            Field::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
 /// The problems found while converting one draft, each with its field path. Parsers return
 /// a placeholder on error so conversion carries on and reports every bad field at once; a
 /// draft with any problem is dropped in [`Cx::finish`], so no placeholder reaches the store.
@@ -63,11 +88,17 @@ impl Cx {
             .collect())
     }
 
-    fn problem(&mut self, field: &str, message: String) {
-        self.problems.push((field.to_owned(), message));
+    fn problem<'f>(&mut self, field: impl Into<Field<'f>>, message: String) {
+        let field: Field<'_> = field.into();
+        self.problems.push((field.to_string(), message));
     }
 
-    pub(crate) fn date(&mut self, field: &str, text: &str) -> jiff::civil::Date {
+    pub(crate) fn date<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        text: &str,
+    ) -> jiff::civil::Date {
+        let field: Field<'_> = field.into();
         match text.trim().parse() {
             Ok(date) => date,
             Err(_) => {
@@ -80,15 +111,17 @@ impl Cx {
         }
     }
 
-    pub(crate) fn opt_date(
+    pub(crate) fn opt_date<'f>(
         &mut self,
-        field: &str,
+        field: impl Into<Field<'f>>,
         text: Option<String>,
     ) -> Option<jiff::civil::Date> {
+        let field: Field<'_> = field.into();
         text.map(|t| self.date(field, &t))
     }
 
-    fn time(&mut self, field: &str, text: &str) -> jiff::civil::Time {
+    fn time<'f>(&mut self, field: impl Into<Field<'f>>, text: &str) -> jiff::civil::Time {
+        let field: Field<'_> = field.into();
         match text.trim().parse() {
             Ok(time) => time,
             Err(_) => {
@@ -101,7 +134,8 @@ impl Cx {
         }
     }
 
-    fn date_time(&mut self, field: &str, text: &str) -> jiff::civil::DateTime {
+    fn date_time<'f>(&mut self, field: impl Into<Field<'f>>, text: &str) -> jiff::civil::DateTime {
+        let field: Field<'_> = field.into();
         match text.trim().parse() {
             Ok(date_time) => date_time,
             Err(_) => {
@@ -114,7 +148,12 @@ impl Cx {
         }
     }
 
-    pub(crate) fn decimal(&mut self, field: &str, text: &str) -> rust_decimal::Decimal {
+    pub(crate) fn decimal<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        text: &str,
+    ) -> rust_decimal::Decimal {
+        let field: Field<'_> = field.into();
         match text.trim().parse() {
             Ok(value) => value,
             Err(_) => {
@@ -124,22 +163,39 @@ impl Cx {
         }
     }
 
-    pub(crate) fn quantity_of(&mut self, field: &str, amount: &str, unit: String) -> m::Quantity {
+    pub(crate) fn quantity_of<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        amount: &str,
+        unit: String,
+    ) -> m::Quantity {
+        let field: Field<'_> = field.into();
         m::Quantity {
-            amount: self.decimal(&format!("{field}.amount"), amount),
+            amount: self.decimal(Field::Member(&field, "amount"), amount),
             unit,
         }
     }
 
-    pub(crate) fn money_of(&mut self, field: &str, amount: &str, currency: String) -> m::Money {
+    pub(crate) fn money_of<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        amount: &str,
+        currency: String,
+    ) -> m::Money {
+        let field: Field<'_> = field.into();
         m::Money {
-            amount: self.decimal(&format!("{field}.amount"), amount),
+            amount: self.decimal(Field::Member(&field, "amount"), amount),
             currency,
         }
     }
 
     /// Criteria codes as the core model spells them in JSON (`att-6.1`, `eucp-2`).
-    fn criteria(&mut self, field: &str, codes: Vec<String>) -> Vec<m::Criterion> {
+    fn criteria<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        codes: Vec<String>,
+    ) -> Vec<m::Criterion> {
+        let field: Field<'_> = field.into();
         codes
             .into_iter()
             .enumerate()
@@ -150,7 +206,7 @@ impl Cx {
                     Ok(criterion) => Some(criterion),
                     Err(_) => {
                         self.problem(
-                            &format!("{field}[{index}]"),
+                            Field::Index(&field, index),
                             format!(
                                 "`{code}` is not a criterion code (att-6.1 ... att-11, eucp-1 ... eucp-8)"
                             ),
@@ -162,11 +218,21 @@ impl Cx {
             .collect()
     }
 
-    fn quantity(&mut self, field: &str, q: Option<wit::Quantity>) -> Option<m::Quantity> {
+    fn quantity<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        q: Option<wit::Quantity>,
+    ) -> Option<m::Quantity> {
+        let field: Field<'_> = field.into();
         q.map(|q| self.quantity_of(field, &q.amount, q.unit))
     }
 
-    fn money(&mut self, field: &str, v: Option<wit::Money>) -> Option<m::Money> {
+    fn money<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        v: Option<wit::Money>,
+    ) -> Option<m::Money> {
+        let field: Field<'_> = field.into();
         v.map(|v| self.money_of(field, &v.amount, v.currency))
     }
 
@@ -220,7 +286,8 @@ impl Cx {
         parties.into_iter().map(Self::party).collect()
     }
 
-    fn item(&mut self, field: &str, i: wit::Item) -> m::Item {
+    fn item<'f>(&mut self, field: impl Into<Field<'f>>, i: wit::Item) -> m::Item {
+        let field: Field<'_> = field.into();
         m::Item {
             make: i.make,
             model: i.model,
@@ -235,11 +302,16 @@ impl Cx {
             }),
             other_marks: i.other_marks,
             control_entry: i.control_entry,
-            recorded_date: self.opt_date(&format!("{field}.recorded_date"), i.recorded_date),
+            recorded_date: self.opt_date(Field::Member(&field, "recorded_date"), i.recorded_date),
         }
     }
 
-    fn status_event(&mut self, field: &str, e: wit::StatusEvent) -> m::StatusEvent {
+    fn status_event<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        e: wit::StatusEvent,
+    ) -> m::StatusEvent {
+        let field: Field<'_> = field.into();
         use wit::LicenceAction as A;
         m::StatusEvent {
             action: match e.action {
@@ -255,22 +327,27 @@ impl Cx {
                 A::Expire => m::LicenceAction::Expire,
                 A::Exhaust => m::LicenceAction::Exhaust,
             },
-            effective: self.date(&format!("{field}.effective"), &e.effective),
+            effective: self.date(Field::Member(&field, "effective"), &e.effective),
             effective_time: e
                 .effective_time
-                .map(|t| self.time(&format!("{field}.effective_time"), &t)),
+                .map(|t| self.time(Field::Member(&field, "effective_time"), &t)),
             reason: e.reason,
             source: e.source,
         }
     }
 
-    fn message(&mut self, field: &str, o: Option<wit::MessageOrder>) -> Option<m::MessageOrder> {
+    fn message<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        o: Option<wit::MessageOrder>,
+    ) -> Option<m::MessageOrder> {
+        let field: Field<'_> = field.into();
         o.map(|o| m::MessageOrder {
             source: o.source,
             run: o.run,
             created: o
                 .created
-                .map(|t| self.date_time(&format!("{field}.created"), &t)),
+                .map(|t| self.date_time(Field::Member(&field, "created"), &t)),
         })
     }
 
@@ -290,7 +367,7 @@ impl Cx {
             .into_iter()
             .enumerate()
             .map(|(index, line)| {
-                let field = format!("record.lines[{index}]");
+                let field = Field::Index(&Field::Name("record.lines"), index);
                 m::AuthorizationLine {
                     line_no: line.line_no,
                     description: line.description,
@@ -302,8 +379,8 @@ impl Cx {
                         C::Both => m::ControlledBy::Both,
                         C::Unlimited => m::ControlledBy::Unlimited,
                     }),
-                    quantity: self.quantity(&format!("{field}.quantity"), line.quantity),
-                    value: self.money(&format!("{field}.value"), line.value),
+                    quantity: self.quantity(Field::Member(&field, "quantity"), line.quantity),
+                    value: self.money(Field::Member(&field, "value"), line.value),
                     make: line.make,
                     model: line.model,
                     serial_numbers: line.serial_numbers,
@@ -315,7 +392,12 @@ impl Cx {
             .status_history
             .into_iter()
             .enumerate()
-            .map(|(index, e)| self.status_event(&format!("record.status_history[{index}]"), e))
+            .map(|(index, e)| {
+                self.status_event(
+                    Field::Index(&Field::Name("record.status_history"), index),
+                    e,
+                )
+            })
             .collect();
         m::Authorization {
             reference: a.reference,
@@ -380,17 +462,19 @@ impl Cx {
             .into_iter()
             .enumerate()
             .map(|(index, d)| {
-                let field = format!("record.attached_documents[{index}]");
+                let field = Field::Index(&Field::Name("record.attached_documents"), index);
                 m::AttachedDocument {
                     code: d.code,
                     authorization_ref: d.authorization_ref,
                     line_no: d.line_no,
                     quantity_written_off: self.quantity(
-                        &format!("{field}.quantity_written_off"),
+                        Field::Member(&field, "quantity_written_off"),
                         d.quantity_written_off,
                     ),
-                    value_written_off: self
-                        .money(&format!("{field}.value_written_off"), d.value_written_off),
+                    value_written_off: self.money(
+                        Field::Member(&field, "value_written_off"),
+                        d.value_written_off,
+                    ),
                 }
             })
             .collect();
@@ -442,7 +526,7 @@ impl Cx {
             .items
             .into_iter()
             .enumerate()
-            .map(|(index, item)| self.item(&format!("record.items[{index}]"), item))
+            .map(|(index, item)| self.item(Field::Index(&Field::Name("record.items"), index), item))
             .collect();
         m::PoliceCase {
             case_ref: p.case_ref,
@@ -479,7 +563,10 @@ impl Cx {
             .map(|(index, line)| m::VerifiedLine {
                 line_no: line.line_no,
                 quantity_received: self.quantity_of(
-                    &format!("record.lines[{index}].quantity_received"),
+                    Field::Member(
+                        &Field::Index(&Field::Name("record.lines"), index),
+                        "quantity_received",
+                    ),
                     &line.quantity_received.amount,
                     line.quantity_received.unit,
                 ),
@@ -520,12 +607,12 @@ impl Cx {
             .into_iter()
             .enumerate()
             .map(|(index, x)| {
-                let field = format!("record.exemptions[{index}]");
+                let field = Field::Index(&Field::Name("record.exemptions"), index);
                 m::EmbargoExemption {
                     description: x.description,
                     beneficiary: x.beneficiary,
-                    from: self.opt_date(&format!("{field}.from"), x.from),
-                    until: self.opt_date(&format!("{field}.until"), x.until),
+                    from: self.opt_date(Field::Member(&field, "from"), x.from),
+                    until: self.opt_date(Field::Member(&field, "until"), x.until),
                     instrument: x.instrument,
                 }
             })
@@ -536,7 +623,13 @@ impl Cx {
             .enumerate()
             .map(|(index, a)| m::EmbargoAmendment {
                 instrument: a.instrument,
-                date: self.date(&format!("record.amendments[{index}].date"), &a.date),
+                date: self.date(
+                    Field::Member(
+                        &Field::Index(&Field::Name("record.amendments"), index),
+                        "date",
+                    ),
+                    &a.date,
+                ),
                 summary: a.summary,
             })
             .collect();
@@ -601,14 +694,14 @@ impl Cx {
             .into_iter()
             .enumerate()
             .map(|(index, line)| {
-                let field = format!("record.lines[{index}]");
+                let field = Field::Index(&Field::Name("record.lines"), index);
                 m::ReportedLineTotal {
                     line_no: line.line_no,
                     quantity_used: line
                         .quantity_used
-                        .map(|q| self.decimal(&format!("{field}.quantity_used"), &q)),
+                        .map(|q| self.decimal(Field::Member(&field, "quantity_used"), &q)),
                     unit: line.unit,
-                    value_used: self.money(&format!("{field}.value_used"), line.value_used),
+                    value_used: self.money(Field::Member(&field, "value_used"), line.value_used),
                 }
             })
             .collect();
@@ -911,5 +1004,13 @@ mod tests {
         };
         let problems = draft(usage).expect_err("bad decimal");
         assert_eq!(problems[0].field.as_deref(), Some("record.quantity"));
+    }
+
+    #[test]
+    fn field_paths_read_as_diagnostics_name_them() {
+        let line = Field::Index(&Field::Name("record.lines"), 2);
+        let amount = Field::Member(&Field::Member(&line, "quantity"), "amount");
+        assert_eq!(amount.to_string(), "record.lines[2].quantity.amount");
+        assert_eq!(Field::from("record.date").to_string(), "record.date");
     }
 }

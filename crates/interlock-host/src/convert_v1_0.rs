@@ -8,7 +8,7 @@
 use interlock_core::Diagnostic;
 use interlock_core::model::{self as m, v1};
 
-use crate::convert::{self, Cx};
+use crate::convert::{self, Cx, Field};
 use crate::since_v1_0::wit;
 
 /// Converts one 1.0 draft into the current model.
@@ -59,11 +59,17 @@ pub fn plugin_error(error: wit::PluginError) -> (String, Option<u64>) {
     }
 }
 
-fn quantity(cx: &mut Cx, field: &str, q: Option<wit::Quantity>) -> Option<m::Quantity> {
+fn quantity<'f>(
+    cx: &mut Cx,
+    field: impl Into<Field<'f>>,
+    q: Option<wit::Quantity>,
+) -> Option<m::Quantity> {
+    let field: Field<'_> = field.into();
     q.map(|q| cx.quantity_of(field, &q.amount, q.unit))
 }
 
-fn money(cx: &mut Cx, field: &str, v: Option<wit::Money>) -> Option<m::Money> {
+fn money<'f>(cx: &mut Cx, field: impl Into<Field<'f>>, v: Option<wit::Money>) -> Option<m::Money> {
+    let field: Field<'_> = field.into();
     v.map(|v| cx.money_of(field, &v.amount, v.currency))
 }
 
@@ -96,7 +102,8 @@ fn parties(parties: Vec<wit::Party>) -> Vec<v1::Party> {
     parties.into_iter().map(party).collect()
 }
 
-fn item(cx: &mut Cx, field: &str, i: wit::Item) -> m::Item {
+fn item<'f>(cx: &mut Cx, field: impl Into<Field<'f>>, i: wit::Item) -> m::Item {
+    let field: Field<'_> = field.into();
     m::Item {
         make: i.make,
         model: i.model,
@@ -111,7 +118,7 @@ fn item(cx: &mut Cx, field: &str, i: wit::Item) -> m::Item {
         }),
         other_marks: i.other_marks,
         control_entry: i.control_entry,
-        recorded_date: cx.opt_date(&format!("{field}.recorded_date"), i.recorded_date),
+        recorded_date: cx.opt_date(Field::Member(&field, "recorded_date"), i.recorded_date),
     }
 }
 
@@ -122,14 +129,14 @@ fn authorization(cx: &mut Cx, a: wit::Authorization) -> v1::Authorization {
         .into_iter()
         .enumerate()
         .map(|(index, line)| {
-            let field = format!("record.lines[{index}]");
+            let field = Field::Index(&Field::Name("record.lines"), index);
             v1::AuthorizationLine {
                 line_no: line.line_no,
                 description: line.description,
                 control_entry: line.control_entry,
                 hs_code: line.hs_code,
-                quantity: quantity(cx, &format!("{field}.quantity"), line.quantity),
-                value: money(cx, &format!("{field}.value"), line.value),
+                quantity: quantity(cx, Field::Member(&field, "quantity"), line.quantity),
+                value: money(cx, Field::Member(&field, "value"), line.value),
                 serial_numbers: line.serial_numbers,
             }
         })
@@ -177,19 +184,19 @@ fn customs_declaration(cx: &mut Cx, c: wit::CustomsDeclaration) -> v1::CustomsDe
         .into_iter()
         .enumerate()
         .map(|(index, d)| {
-            let field = format!("record.attached_documents[{index}]");
+            let field = Field::Index(&Field::Name("record.attached_documents"), index);
             m::AttachedDocument {
                 code: d.code,
                 authorization_ref: d.authorization_ref,
                 line_no: d.line_no,
                 quantity_written_off: quantity(
                     cx,
-                    &format!("{field}.quantity_written_off"),
+                    Field::Member(&field, "quantity_written_off"),
                     d.quantity_written_off,
                 ),
                 value_written_off: money(
                     cx,
-                    &format!("{field}.value_written_off"),
+                    Field::Member(&field, "value_written_off"),
                     d.value_written_off,
                 ),
             }
@@ -225,7 +232,7 @@ fn police_case(cx: &mut Cx, p: wit::PoliceCase) -> v1::PoliceCase {
         .items
         .into_iter()
         .enumerate()
-        .map(|(index, i)| item(cx, &format!("record.items[{index}]"), i))
+        .map(|(index, i)| item(cx, Field::Index(&Field::Name("record.items"), index), i))
         .collect();
     v1::PoliceCase {
         case_ref: p.case_ref,
@@ -281,7 +288,10 @@ fn body(cx: &mut Cx, body: wit::Body) -> v1::Body {
                 .map(|(index, line)| m::VerifiedLine {
                     line_no: line.line_no,
                     quantity_received: cx.quantity_of(
-                        &format!("record.lines[{index}].quantity_received"),
+                        Field::Member(
+                            &Field::Index(&Field::Name("record.lines"), index),
+                            "quantity_received",
+                        ),
                         &line.quantity_received.amount,
                         line.quantity_received.unit,
                     ),

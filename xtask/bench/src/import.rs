@@ -246,16 +246,70 @@ pub fn import(rows: u64) -> Result<()> {
     )
 }
 
+/// `bench translate`: the plugin's parser natively and in the sandbox, without a store.
+pub fn translate(rows: u64) -> Result<()> {
+    let dir = project_root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let (csv, _) = generate(&dir, rows)?;
+    let component = build_component()?;
+    for m in parse_measurements(&component, &csv)? {
+        println!(
+            "{:<52} {:>8.2} s {:>10.0} rows/s  {}",
+            m.name,
+            m.elapsed.as_secs_f64(),
+            rows as f64 / m.elapsed.as_secs_f64(),
+            m.note
+        );
+    }
+    Ok(())
+}
+
+/// Wasm tooling lives in xtask: `cargo xtask plugins customs-csv` builds the component (it
+/// does not build anything else, and is quick when nothing changed).
+fn build_component() -> Result<std::path::PathBuf> {
+    crate::run("cargo", &["xtask", "plugins", "customs-csv"])?;
+    Ok(project_root().join("target/plugins/customs-csv.wasm"))
+}
+
 /// Parse-only (native and in the sandbox) and the full import through the plugin.
 fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Measurement>> {
+    let component = &build_component()?;
+    let mut results = parse_measurements(component, csv)?;
+
+    // Everything: plugin, validation, revisions, indexes, audit, one transaction.
+    let store = dir.join("bench-plugin.redb");
+    let _ = std::fs::remove_file(&store);
+    let mut init = Command::new(binary);
+    init.arg("--store").arg(&store).arg("init");
+    timed("init", init)?;
+    let mut install = Command::new(binary);
+    install
+        .arg("--store")
+        .arg(&store)
+        .args(["plugin", "install"])
+        .arg(component);
+    timed("install", install)?;
+    let mut import = Command::new(binary);
+    import
+        .arg("--store")
+        .arg(&store)
+        .args(["import", "--plugin", "customs-csv"])
+        .arg(csv);
+    let mut measured = timed(
+        "interlock import --plugin customs-csv (full import)",
+        import,
+    )?;
+    measured.input_bytes = std::fs::metadata(csv).map(|m| m.len()).ok();
+    measured.store_bytes = std::fs::metadata(&store).map(|m| m.len()).ok();
+    results.push(measured);
+    Ok(results)
+}
+
+/// The plugin's parser compiled natively, and the same code as a wasm component in the
+/// sandbox with its records converted to the model, on the same file and chunking.
+fn parse_measurements(component: &Path, csv: &Path) -> Result<Vec<Measurement>> {
     use interlock_pdk::Plugin;
-
-    // Wasm tooling lives in xtask: `cargo xtask plugins customs-csv` builds the component
-    // (it does not build anything else, and is quick when nothing changed).
-    crate::run("cargo", &["xtask", "plugins", "customs-csv"])?;
-    let component = &project_root().join("target/plugins/customs-csv.wasm");
     let mut results = Vec::new();
-
     // Native: the plugin's own parsing code compiled for this machine, same chunking.
     let start = Instant::now();
     let mut parser = customs_csv::CustomsCsv::default();
@@ -310,32 +364,6 @@ fn plugin_measurements(binary: &Path, dir: &Path, csv: &Path) -> Result<Vec<Meas
         format!("{converted} records, fuel {}", stats.fuel_used),
     ));
 
-    // Everything: plugin, validation, revisions, indexes, audit, one transaction.
-    let store = dir.join("bench-plugin.redb");
-    let _ = std::fs::remove_file(&store);
-    let mut init = Command::new(binary);
-    init.arg("--store").arg(&store).arg("init");
-    timed("init", init)?;
-    let mut install = Command::new(binary);
-    install
-        .arg("--store")
-        .arg(&store)
-        .args(["plugin", "install"])
-        .arg(component);
-    timed("install", install)?;
-    let mut import = Command::new(binary);
-    import
-        .arg("--store")
-        .arg(&store)
-        .args(["import", "--plugin", "customs-csv"])
-        .arg(csv);
-    let mut measured = timed(
-        "interlock import --plugin customs-csv (full import)",
-        import,
-    )?;
-    measured.input_bytes = Some(csv_size);
-    measured.store_bytes = std::fs::metadata(&store).map(|m| m.len()).ok();
-    results.push(measured);
     Ok(results)
 }
 

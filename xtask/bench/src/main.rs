@@ -45,6 +45,12 @@ enum Bench {
         #[arg(long, default_value = "target/bench/bench-plugin.redb")]
         store: PathBuf,
     },
+    /// The customs-csv plugin's parser on a generated file of N rows, natively and in the
+    /// sandbox (records converted to the model), without a store.
+    Translate {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
     /// Where a store's bytes go, table by table (redb's statistics).
     Layout {
         /// The store file.
@@ -94,6 +100,7 @@ fn main() -> Result<()> {
                 &root.join("target/release/interlock"),
             )
         }
+        Bench::Translate { rows } => import::translate(rows),
         Bench::Layout { store } => {
             print!("{}", layout::describe(&store)?);
             Ok(())

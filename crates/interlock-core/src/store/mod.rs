@@ -82,6 +82,10 @@ pub struct Store {
     /// it), and every write of a list goes through this `Store`, which drops the copy, so
     /// queries need not decode every list version on every call.
     control_lists_cache: Mutex<Option<std::sync::Arc<ControlLists>>>,
+    /// What each committed batch's revisions share, as read readers found it: a committed
+    /// batch never changes. Only read transactions fill it (an import's own batch is not
+    /// committed yet, and its number is reused if the import fails).
+    batch_sources: read::SharedBatchSources,
 }
 
 impl std::fmt::Debug for Store {

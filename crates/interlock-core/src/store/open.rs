@@ -45,6 +45,7 @@ impl Store {
             path: path.to_owned(),
             fixed_time: Mutex::new(fixed_time),
             control_lists_cache: Mutex::new(None),
+            batch_sources: Default::default(),
         };
         let txn = store.begin_write()?;
         {
@@ -93,6 +94,7 @@ impl Store {
             path: path.to_owned(),
             fixed_time: Mutex::new(None),
             control_lists_cache: Mutex::new(None),
+            batch_sources: Default::default(),
         })
     }
 

@@ -16,7 +16,7 @@
 //! is the one the posting names, and then checks its filters on the record's [`Facets`]
 //! (`super::facets`): an index narrows, it never decides.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use redb::ReadableTable;
 
@@ -31,7 +31,8 @@ const FLUSH_POSTINGS: usize = 1 << 20;
 pub(super) struct PostingsWriter {
     batch: u64,
     part: u32,
-    pending: BTreeMap<(u8, String), Vec<u32>>,
+    /// Index number → key → sequence numbers; sorted by key when written.
+    pending: BTreeMap<u8, HashMap<String, Vec<u32>>>,
     count: usize,
 }
 
@@ -53,7 +54,8 @@ impl PostingsWriter {
     /// come in ascending order (the order an import writes revisions).
     pub fn add(&mut self, index: usize, key: &str, seq: u32) {
         let index = u8::try_from(index).unwrap_or(u8::MAX);
-        match self.pending.get_mut(&(index, key.to_owned())) {
+        let keys = self.pending.entry(index).or_default();
+        match keys.get_mut(key) {
             Some(seqs) => {
                 if seqs.last() != Some(&seq) {
                     seqs.push(seq);
@@ -61,7 +63,7 @@ impl PostingsWriter {
                 }
             }
             None => {
-                self.pending.insert((index, key.to_owned()), vec![seq]);
+                keys.insert(key.to_owned(), vec![seq]);
                 self.count += 1;
             }
         }
@@ -82,10 +84,14 @@ impl PostingsWriter {
         }
         let mut key = Vec::new();
         let mut value = Vec::new();
-        for ((index, text), seqs) in std::mem::take(&mut self.pending) {
-            posting_key(&mut key, index, &text, self.batch, self.part);
-            encode_seqs(&mut value, &seqs);
-            table.insert(key.as_slice(), value.as_slice())?;
+        for (index, keys) in std::mem::take(&mut self.pending) {
+            let mut keys: Vec<(String, Vec<u32>)> = keys.into_iter().collect();
+            keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (text, seqs) in keys {
+                posting_key(&mut key, index, &text, self.batch, self.part);
+                encode_seqs(&mut value, &seqs);
+                table.insert(key.as_slice(), value.as_slice())?;
+            }
         }
         self.count = 0;
         self.part = self.part.checked_add(1).ok_or_else(|| {

@@ -9,7 +9,7 @@ use redb::{ReadableDatabase, ReadableTable};
 
 use super::facets::{self, Facets, PeriodEnd, normalize_party_name};
 use super::postings;
-use super::read::{head, revision_reader};
+use super::read::head;
 use super::revision::Location;
 use super::{ReadError, StorageError, Store, tables};
 use crate::model::{RecordKind, StoredRecord, normalize_serial};
@@ -186,7 +186,7 @@ impl Store {
     pub fn current_records(&self) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
         let records = txn.open_table(tables::RECORDS)?;
-        let mut reader = revision_reader(&txn)?;
+        let mut reader = self.revision_reader(&txn)?;
         let mut all = Vec::new();
         for entry in records.iter()? {
             let (_, head) = entry?;
@@ -203,7 +203,7 @@ impl Store {
         let lists = self.control_lists_in(&txn)?;
         let candidates = candidates(query, &txn.open_table(tables::POSTINGS)?)?;
         let records = txn.open_table(tables::RECORDS)?;
-        let mut reader = revision_reader(&txn)?;
+        let mut reader = self.revision_reader(&txn)?;
         let mut found = Vec::new();
         match candidates {
             None => {

@@ -57,7 +57,7 @@ impl Store {
         let txn = self.db.begin_read()?;
         Ok(current_revision(
             &txn.open_table(tables::RECORDS)?,
-            &mut revision_reader(&txn)?,
+            &mut self.revision_reader(&txn)?,
             id,
         )?)
     }
@@ -65,7 +65,7 @@ impl Store {
     /// Every revision of a record, oldest first.
     pub fn history(&self, id: RecordId) -> Result<Vec<StoredRecord>, ReadError> {
         let txn = self.db.begin_read()?;
-        let mut reader = revision_reader(&txn)?;
+        let mut reader = self.revision_reader(&txn)?;
         let mut history = Vec::new();
         let mut next = head(&txn.open_table(tables::RECORDS)?, id)?.map(|(_, at)| at);
         while let Some(location) = next {
@@ -159,12 +159,22 @@ pub(super) type ReadRevisions = RevisionReader<
     redb::ReadOnlyTable<u64, &'static [u8]>,
 >;
 
-/// A [`RevisionReader`] over a read transaction.
-pub(super) fn revision_reader(txn: &ReadTransaction) -> Result<ReadRevisions, StorageError> {
-    Ok(RevisionReader::new(
-        txn.open_table(tables::REVISIONS)?,
-        txn.open_table(tables::BATCHES)?,
-    ))
+/// What committed batches' revisions share, by batch, kept by the [`Store`] between reads.
+pub(super) type SharedBatchSources = Arc<std::sync::Mutex<HashMap<u64, Arc<BatchSource>>>>;
+
+impl Store {
+    /// A [`RevisionReader`] over a read transaction, sharing the store's batch sources.
+    pub(super) fn revision_reader(
+        &self,
+        txn: &ReadTransaction,
+    ) -> Result<ReadRevisions, StorageError> {
+        let mut reader = RevisionReader::new(
+            txn.open_table(tables::REVISIONS)?,
+            txn.open_table(tables::BATCHES)?,
+        );
+        reader.shared = Some(self.batch_sources.clone());
+        Ok(reader)
+    }
 }
 
 /// One batch as `txn` sees it.
@@ -222,6 +232,8 @@ pub(super) struct RevisionReader<R, B> {
     revisions: R,
     batches: B,
     sources: HashMap<u64, Arc<BatchSource>>,
+    /// The store's cache of committed batches, for readers of committed data only.
+    shared: Option<SharedBatchSources>,
 }
 
 impl<R, B> RevisionReader<R, B>
@@ -234,6 +246,7 @@ where
             revisions,
             batches,
             sources: HashMap::new(),
+            shared: None,
         }
     }
 
@@ -292,6 +305,14 @@ where
         if let Some(source) = self.sources.get(&batch) {
             return Ok(source.clone());
         }
+        let shared = self
+            .shared
+            .as_ref()
+            .and_then(|shared| shared.lock().ok()?.get(&batch).cloned());
+        if let Some(source) = shared {
+            self.sources.insert(batch, source.clone());
+            return Ok(source);
+        }
         let bytes = self.batches.get(batch)?.ok_or_else(|| {
             StorageError::Corrupted(format!(
                 "a revision names import batch {batch}, which the batches table lacks"
@@ -304,6 +325,9 @@ where
             source_sha256: info.source_sha256,
         });
         self.sources.insert(batch, source.clone());
+        if let Some(mut shared) = self.shared.as_ref().and_then(|shared| shared.lock().ok()) {
+            shared.insert(batch, source.clone());
+        }
         Ok(source)
     }
 }
