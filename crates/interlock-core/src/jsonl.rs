@@ -101,6 +101,90 @@ pub fn import_json_lines_of(
     import_json_lines_with(store, path, only, actor, ImportMode::default(), progress)
 }
 
+/// [`BATCH_LINES`] lines of a JSON Lines file, decoded: what the reading thread hands the
+/// writing one.
+struct Piece {
+    drafts: Vec<Incoming>,
+    /// Problems of those lines (not JSON, not UTF-8, not a draft, the wrong kind).
+    diagnostics: Vec<Diagnostic>,
+    /// Bytes of the file read so far, for progress.
+    bytes_read: u64,
+}
+
+/// Reads and decodes `file` line by line, handing it over in [`Piece`]s; stops early if
+/// `send` says the writer has stopped.
+fn read_pieces(
+    file: std::fs::File,
+    only: Option<RecordKind>,
+    send: &mut dyn FnMut(Piece) -> bool,
+) -> std::io::Result<()> {
+    let mut reader = std::io::BufReader::new(file);
+    let mut buffer = Vec::new();
+    let mut piece = Piece {
+        drafts: Vec::with_capacity(BATCH_LINES),
+        diagnostics: Vec::new(),
+        bytes_read: 0,
+    };
+    let mut line_no = 0u64;
+    loop {
+        buffer.clear();
+        let read = reader.read_until(b'\n', &mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        piece.bytes_read += read as u64;
+        let text = match std::str::from_utf8(&buffer) {
+            Ok(text) => text.trim(),
+            Err(error) => {
+                piece.diagnostics.push(Diagnostic {
+                    severity: crate::Severity::Error,
+                    line: Some(line_no),
+                    field: None,
+                    code: "encoding".to_owned(),
+                    message: format!("not valid UTF-8 ({error})"),
+                });
+                continue;
+            }
+        };
+        if text.is_empty() {
+            continue;
+        }
+        match parse_line(text, line_no) {
+            Ok(draft) if only.is_some_and(|kind| kind != draft.record.kind()) => {
+                piece.diagnostics.push(Diagnostic {
+                    severity: crate::Severity::Error,
+                    line: Some(line_no),
+                    field: Some("record.kind".to_owned()),
+                    code: "wrong-kind".to_owned(),
+                    message: format!(
+                        "is {}, but this file may hold only {} records",
+                        draft.record.kind(),
+                        only.map(RecordKind::as_str).unwrap_or_default()
+                    ),
+                });
+            }
+            Ok(draft) => piece.drafts.push(Incoming {
+                draft,
+                line: Some(line_no),
+            }),
+            Err(diagnostic) => piece.diagnostics.push(diagnostic),
+        }
+        if piece.drafts.len() >= BATCH_LINES {
+            let next = Piece {
+                drafts: Vec::with_capacity(BATCH_LINES),
+                diagnostics: Vec::new(),
+                bytes_read: piece.bytes_read,
+            };
+            if !send(std::mem::replace(&mut piece, next)) {
+                return Ok(());
+            }
+        }
+    }
+    send(piece);
+    Ok(())
+}
+
 /// [`import_json_lines_of`] with quarantine or an observer (see [`ImportMode`]).
 pub fn import_json_lines_with<'s>(
     store: &'s Store,
@@ -122,61 +206,21 @@ pub fn import_json_lines_with<'s>(
         BeginImport::AlreadyImported(batch) => return Ok(ImportOutcome::AlreadyImported(batch)),
         BeginImport::Ready(import) => import,
     };
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path).map_err(io_error)?);
-    let mut buffer = Vec::new();
-    let mut pending = Vec::with_capacity(BATCH_LINES);
-    let mut line_no = 0u64;
-    let mut bytes_read = 0u64;
-    loop {
-        buffer.clear();
-        let read = reader.read_until(b'\n', &mut buffer).map_err(io_error)?;
-        if read == 0 {
-            break;
-        }
-        line_no += 1;
-        bytes_read += read as u64;
-        let text = match std::str::from_utf8(&buffer) {
-            Ok(text) => text.trim(),
-            Err(error) => {
-                import.report(Diagnostic {
-                    severity: crate::Severity::Error,
-                    line: Some(line_no),
-                    field: None,
-                    code: "encoding".to_owned(),
-                    message: format!("not valid UTF-8 ({error})"),
-                });
-                continue;
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    // Lines are read and decoded on a thread of their own while this one validates and
+    // writes (`crate::pipeline`).
+    let (read, written) = crate::pipeline::pipeline(
+        |send| read_pieces(file, only, send),
+        |piece: Piece| {
+            for diagnostic in piece.diagnostics {
+                import.report(diagnostic);
             }
-        };
-        if text.is_empty() {
-            continue;
-        }
-        match parse_line(text, line_no) {
-            Ok(draft) if only.is_some_and(|kind| kind != draft.record.kind()) => {
-                import.report(Diagnostic {
-                    severity: crate::Severity::Error,
-                    line: Some(line_no),
-                    field: Some("record.kind".to_owned()),
-                    code: "wrong-kind".to_owned(),
-                    message: format!(
-                        "is {}, but this file may hold only {} records",
-                        draft.record.kind(),
-                        only.map(RecordKind::as_str).unwrap_or_default()
-                    ),
-                });
-            }
-            Ok(draft) => pending.push(Incoming {
-                draft,
-                line: Some(line_no),
-            }),
-            Err(diagnostic) => import.report(diagnostic),
-        }
-        if pending.len() >= BATCH_LINES {
-            import.add(std::mem::take(&mut pending))?;
-            progress(bytes_read);
-        }
-    }
-    import.add(pending)?;
-    progress(bytes_read);
+            import.add(piece.drafts)?;
+            progress(piece.bytes_read);
+            Ok::<(), ImportError>(())
+        },
+    );
+    written?;
+    read.map_err(io_error)?;
     Ok(ImportOutcome::Imported(import.finish()?))
 }

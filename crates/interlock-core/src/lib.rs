@@ -12,6 +12,7 @@ pub mod control_list;
 pub mod diagnostic;
 pub mod jsonl;
 pub mod model;
+pub mod pipeline;
 pub mod reference;
 pub mod registry;
 pub mod report;

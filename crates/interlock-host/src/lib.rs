@@ -947,56 +947,46 @@ pub fn import_file<'s>(
         BeginImport::Ready(import) => import,
     };
     // The plugin translates on a thread of its own while this one validates and writes
-    // what it has translated so far: the two halves of an import overlap. At most
-    // `IN_FLIGHT` chunks wait between them, so memory stays bounded; if writing fails,
-    // the channel closes and the plugin stops at its next chunk.
-    const IN_FLIGHT: usize = 2;
+    // (`interlock_core::pipeline`); if writing fails, the plugin stops at its next chunk.
     enum Translated {
         Chunk(Vec<Incoming>, Vec<Diagnostic>),
         Progress(u64),
     }
-    let (stats, written) = std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(IN_FLIGHT);
-        let progress_sender = sender.clone();
-        let translator = scope.spawn(move || {
+    let (stats, written) = interlock_core::pipeline::pipeline(
+        |send| {
+            let send = std::cell::RefCell::new(send);
             host.translate_file(
                 plugin,
                 path,
                 &options,
                 limits,
                 |records, diagnostics| {
-                    sender
-                        .send(Translated::Chunk(records, diagnostics))
-                        .map_err(|_| HostError::Engine("the import stopped".to_owned()))
+                    if (send.borrow_mut())(Translated::Chunk(records, diagnostics)) {
+                        Ok(())
+                    } else {
+                        Err(HostError::Engine("the import stopped".to_owned()))
+                    }
                 },
+                // Progress is only shown; a stopped writer is noticed at the next chunk.
                 |bytes| {
-                    // Progress is only shown; a closed channel is reported by the chunk.
-                    let _ = progress_sender.send(Translated::Progress(bytes));
+                    (send.borrow_mut())(Translated::Progress(bytes));
                 },
             )
-        });
-        let mut written = Ok(());
-        for translated in receiver.iter() {
-            match translated {
-                Translated::Chunk(records, diagnostics) => {
-                    for diagnostic in diagnostics {
-                        import.report(diagnostic);
-                    }
-                    if let Err(error) = import.add(records) {
-                        written = Err(error);
-                        break;
-                    }
+        },
+        |translated| match translated {
+            Translated::Chunk(records, diagnostics) => {
+                for diagnostic in diagnostics {
+                    import.report(diagnostic);
                 }
-                Translated::Progress(bytes) => progress(bytes),
+                import.add(records)
             }
-        }
-        drop(receiver);
-        let stats = translator
-            .join()
-            .unwrap_or_else(|_| Err(HostError::Engine("the plugin thread panicked".to_owned())));
-        (stats, written)
-    });
-    // A write failure is the cause; the plugin then only saw the channel close.
+            Translated::Progress(bytes) => {
+                progress(bytes);
+                Ok(())
+            }
+        },
+    );
+    // A write failure is the cause; the plugin then only saw the writer stop.
     written?;
     let stats = stats?;
     if stats.sha256 != sha256 {

@@ -1,5 +1,5 @@
 //! Sandbox limits: what one plugin may use on one file. Defaults suit real agency files
-//! (hundreds of MB); a registration may override any of them.
+//! (a GB and more); a registration may override any of them.
 
 use std::time::Duration;
 
@@ -40,7 +40,11 @@ impl Default for Limits {
             fuel_per_byte: 10_000,
             fuel_floor: 100_000_000,
             call_deadline_ms: 10_000,
-            max_records: 5_000_000,
+            // A national year of customs item lines runs to millions (a 1 GB customs CSV holds
+            // ~10 million). Records are not held in memory (the import streams them into
+            // the store), and fuel per input byte already bounds how many a plugin can make
+            // of a small file, so this cap only stops a runaway.
+            max_records: 100_000_000,
             max_diagnostics: 100_000,
             max_log_lines: 1_000,
             max_log_line_bytes: 1024,
