@@ -207,16 +207,22 @@ pub fn import_json_lines_with<'s>(
         BeginImport::Ready(import) => import,
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
-    // Lines are read and decoded on a thread of their own while this one validates and
-    // writes (`crate::pipeline`).
+    // Lines are read, decoded and prepared (validated, hashed) on a thread of their own
+    // while this one writes (`crate::pipeline`).
+    let preparer = import.preparer();
     let (read, written) = crate::pipeline::pipeline(
-        |send| read_pieces(file, only, send),
-        |piece: Piece| {
-            for diagnostic in piece.diagnostics {
+        move |send| {
+            read_pieces(file, only, &mut |piece: Piece| {
+                let prepared = preparer.prepare(piece.drafts);
+                send((prepared, piece.diagnostics, piece.bytes_read))
+            })
+        },
+        |(prepared, diagnostics, bytes_read)| {
+            for diagnostic in diagnostics {
                 import.report(diagnostic);
             }
-            import.add(piece.drafts)?;
-            progress(piece.bytes_read);
+            import.add_prepared(prepared)?;
+            progress(bytes_read);
             Ok::<(), ImportError>(())
         },
     );

@@ -36,7 +36,7 @@ use std::time::Duration;
 use interlock_core::Diagnostic;
 use interlock_core::model::{Adapter, sha256_hex};
 use interlock_core::store::{
-    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, SourceFile, Store,
+    BeginImport, ImportError, ImportMode, ImportOutcome, Incoming, Prepared, SourceFile, Store,
 };
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceAny};
@@ -948,12 +948,14 @@ pub fn import_file<'s>(
     };
     // The plugin translates on a thread of its own while this one validates and writes
     // (`interlock_core::pipeline`); if writing fails, the plugin stops at its next chunk.
+    // The plugin's thread also prepares its records (validation, hashing, index keys).
     enum Translated {
-        Chunk(Vec<Incoming>, Vec<Diagnostic>),
+        Chunk(Vec<Prepared>, Vec<Diagnostic>),
         Progress(u64),
     }
+    let preparer = import.preparer();
     let (stats, written) = interlock_core::pipeline::pipeline(
-        |send| {
+        move |send| {
             let send = std::cell::RefCell::new(send);
             host.translate_file(
                 plugin,
@@ -961,7 +963,8 @@ pub fn import_file<'s>(
                 &options,
                 limits,
                 |records, diagnostics| {
-                    if (send.borrow_mut())(Translated::Chunk(records, diagnostics)) {
+                    let prepared = preparer.prepare(records);
+                    if (send.borrow_mut())(Translated::Chunk(prepared, diagnostics)) {
                         Ok(())
                     } else {
                         Err(HostError::Engine("the import stopped".to_owned()))
@@ -974,11 +977,11 @@ pub fn import_file<'s>(
             )
         },
         |translated| match translated {
-            Translated::Chunk(records, diagnostics) => {
+            Translated::Chunk(prepared, diagnostics) => {
                 for diagnostic in diagnostics {
                     import.report(diagnostic);
                 }
-                import.add(records)
+                import.add_prepared(prepared)
             }
             Translated::Progress(bytes) => {
                 progress(bytes);

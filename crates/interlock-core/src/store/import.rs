@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -245,11 +246,90 @@ impl ClosedQuarantine {
     }
 }
 
+/// A draft taken as far as it goes before it meets the store: validated, its id derived,
+/// and (unless it is a licence message, whose content depends on the licence as it stands)
+/// its canonical JSON, content hash, compressed form and index keys worked out. Made by a
+/// [`Preparer`], consumed by [`Import::add_prepared`].
+pub struct Prepared {
+    draft: Draft,
+    line: Option<u64>,
+    /// Its validation problems, without the line.
+    problems: Vec<Diagnostic>,
+    id: RecordId,
+    content: Option<Content>,
+}
+
+/// What a revision of a draft holds that the draft alone decides. (Compression stays with
+/// the writing thread: with it, preparing costs the reading thread, which also runs the
+/// plugin, more than writing costs the writing one; `cargo xtask bench import` measures
+/// the balance.)
+struct Content {
+    draft_json: Vec<u8>,
+    content_hash: [u8; 32],
+    event_date: Option<jiff::civil::Date>,
+    index_keys: Vec<(usize, String)>,
+}
+
+/// Prepares drafts for an [`Import`] ([`Import::preparer`]), on any thread: the work of an
+/// import that needs no store (validation, canonical JSON, hashing, index keys), so that an
+/// importer's reading thread can do it while the writing thread writes.
+pub struct Preparer {
+    control_lists: Arc<ControlLists>,
+}
+
+impl std::fmt::Debug for Preparer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preparer").finish_non_exhaustive()
+    }
+}
+
+impl Preparer {
+    fn new(control_lists: Arc<ControlLists>) -> Preparer {
+        Preparer { control_lists }
+    }
+
+    pub fn prepare(&self, items: Vec<Incoming>) -> Vec<Prepared> {
+        let validator = Validator::new(&self.control_lists);
+        let mut prepared = Vec::with_capacity(items.len());
+        for Incoming { draft, line } in items {
+            let problems = validator.check(&draft);
+            let content = if problems.is_empty() && !lifecycle::is_sequential(&draft) {
+                Some(content_of(&self.control_lists, &draft))
+            } else {
+                None
+            };
+            prepared.push(Prepared {
+                id: draft.id(),
+                draft,
+                line,
+                problems,
+                content,
+            });
+        }
+        prepared
+    }
+}
+
+fn content_of(lists: &ControlLists, draft: &Draft) -> Content {
+    let draft_json = draft.canonical_json();
+    let content_hash: [u8; 32] = Sha256::digest(&draft_json).into();
+    let event_date = draft.record.event_date();
+    let index_keys = Facets::of_draft(draft, event_date, lists).index_keys();
+    Content {
+        draft_json,
+        content_hash,
+        event_date,
+        index_keys,
+    }
+}
+
 /// An import in progress. Dropping it without [`Import::finish`] writes nothing.
 pub struct Import<'s> {
     store: &'s Store,
     txn: WriteTransaction,
-    control_lists: ControlLists,
+    control_lists: Arc<ControlLists>,
+    /// Prepares what [`Import::add`] is given (an importer's reading thread has its own).
+    preparer: Preparer,
     source: SourceFile,
     adapter: Adapter,
     actor: String,
@@ -325,8 +405,10 @@ impl Store {
             }
         }
         let txn = self.begin_write()?;
-        let control_lists =
-            super::control_list::read_control_lists(&txn.open_table(tables::CONTROL_LISTS)?)?;
+        let control_lists = Arc::new(super::control_list::read_control_lists(
+            &txn.open_table(tables::CONTROL_LISTS)?,
+        )?);
+        let preparer = Preparer::new(control_lists.clone());
         let registered_agencies = super::registry::registered_agency_ids(&txn)?;
         let batch = match txn.open_table(tables::BATCHES)?.last()? {
             Some((last, _)) => last.value() + 1,
@@ -349,6 +431,7 @@ impl Store {
             store: self,
             txn,
             control_lists,
+            preparer,
             source,
             adapter,
             actor: actor.to_owned(),
@@ -426,6 +509,18 @@ impl Import<'_> {
     /// Validates a batch of drafts and stages the valid ones. Problems are collected, not
     /// returned: callers keep feeding so that every problem in the source is reported.
     pub fn add(&mut self, items: Vec<Incoming>) -> Result<(), ImportError> {
+        let prepared = self.preparer.prepare(items);
+        self.add_prepared(prepared)
+    }
+
+    /// A [`Preparer`] for this import's drafts, to work on another thread: what it
+    /// prepares goes to [`Import::add_prepared`], in the source's order.
+    pub fn preparer(&self) -> Preparer {
+        Preparer::new(self.control_lists.clone())
+    }
+
+    /// [`Import::add`] for drafts a [`Preparer`] of this import has prepared.
+    pub fn add_prepared(&mut self, items: Vec<Prepared>) -> Result<(), ImportError> {
         let quarantining = self.quarantine.is_some();
         // With quarantine, a line the adapter found an error on is refused whole.
         let adapter_error_lines: HashSet<u64> = if quarantining {
@@ -453,10 +548,16 @@ impl Import<'_> {
         let mut postings = self.txn.open_table(tables::POSTINGS)?;
         // Problems found while the tables borrow the transaction; passed on afterwards.
         let mut problems_found = Vec::new();
-        let validator = Validator::new(&self.control_lists);
         let captured_at = self.store.now();
 
-        for Incoming { draft, line } in items {
+        for Prepared {
+            draft,
+            line,
+            problems,
+            id,
+            content,
+        } in items
+        {
             self.summary.records += 1;
             if line.is_some_and(|line| adapter_error_lines.contains(&line)) {
                 self.refused.push(Refusal {
@@ -486,7 +587,6 @@ impl Import<'_> {
                     continue;
                 }
             }
-            let problems = validator.check(&draft);
             if !problems.is_empty() {
                 let problems: Vec<Diagnostic> =
                     problems.into_iter().map(|p| p.at_line(line)).collect();
@@ -500,7 +600,6 @@ impl Import<'_> {
                 }
                 continue;
             }
-            let id = draft.id();
             let sequential = lifecycle::is_sequential(&draft);
             let previous = match super::read::head(&records, id)? {
                 Some((_, location)) => Some((location, reader.record(location)?)),
@@ -533,9 +632,13 @@ impl Import<'_> {
             } else {
                 draft
             };
-            let draft_json = draft.canonical_json();
-            let content_hash: [u8; 32] = Sha256::digest(&draft_json).into();
-            let content_hash_hex = hex::encode(content_hash);
+            // A licence message's content is known only now; every other draft's was
+            // prepared before.
+            let content = match content {
+                Some(content) if !sequential => content,
+                _ => content_of(&self.control_lists, &draft),
+            };
+            let content_hash_hex = hex::encode(content.content_hash);
             // The same record earlier in this file: written by this batch, or seen since
             // the import stopped writing.
             let earlier_in_file = match &previous {
@@ -602,9 +705,13 @@ impl Import<'_> {
                     u32::MAX
                 ))
             })?;
-            let event_date = draft.record.event_date();
             let (id_kind, id_agency) = (draft.record.kind(), draft.agency.clone());
-            let new_keys = Facets::of_draft(&draft, event_date, &self.control_lists).index_keys();
+            let Content {
+                draft_json,
+                content_hash,
+                event_date,
+                index_keys: new_keys,
+            } = content;
             let stored = RawRevision {
                 id,
                 revision,

@@ -43,7 +43,7 @@ pub use facets::Facets;
 pub use findings::{CheckOutcome, FindingState, StateChange, StoredFinding};
 pub use import::{
     BeginImport, Import, ImportMode, ImportObserver, ImportOutcome, ImportSummary, Incoming,
-    QUARANTINE_FORMAT, SourceFile,
+    Prepared, Preparer, QUARANTINE_FORMAT, SourceFile,
 };
 pub use migrate::{MigrateOptions, MigrateOutcome, Migration};
 pub use plugins::{InstallOutcome, PluginRecord, RebuiltBinary};
