@@ -65,51 +65,28 @@ struct OldRecords {
 }
 
 fn read_old_records(path: &Path) -> OldRecords {
-    use redb::{ReadableDatabase, ReadableTable};
+    use redb::ReadableDatabase;
     let db = redb::Database::open(path).expect("raw open");
     let txn = db.begin_read().expect("read");
-    let records = {
-        let table = txn.open_table(RECORDS).expect("records");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                (*key.value(), value.value())
-            })
-            .collect()
-    };
-    let revisions = {
-        let table = txn.open_table(REVISIONS).expect("revisions");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                let (id, revision) = key.value();
-                ((*id, revision), value.value().to_vec())
-            })
-            .collect()
-    };
-    OldRecords { records, revisions }
+    OldRecords {
+        records: read_table(&txn, RECORDS, |id| *id, |revision| revision),
+        revisions: read_table(
+            &txn,
+            REVISIONS,
+            |(id, revision)| (*id, revision),
+            |bytes: &[u8]| bytes.to_vec(),
+        ),
+    }
 }
 
 /// The revision log of a schema-3 store, raw.
 fn revision_log(path: &Path) -> BTreeMap<(u64, u32), Vec<u8>> {
-    use redb::{ReadableDatabase, ReadableTable};
+    use redb::ReadableDatabase;
     const LOG: redb::TableDefinition<(u64, u32), &[u8]> =
         redb::TableDefinition::new("revision_log");
     let db = redb::Database::open(path).expect("raw open");
     let txn = db.begin_read().expect("read");
-    let table = txn.open_table(LOG).expect("revision log");
-    table
-        .iter()
-        .expect("iter")
-        .map(|entry| {
-            let (key, value) = entry.expect("entry");
-            (key.value(), value.value().to_vec())
-        })
-        .collect()
+    read_table(&txn, LOG, |key| key, |bytes: &[u8]| bytes.to_vec())
 }
 
 /// Everything a migration must keep byte for byte, read with raw redb.
@@ -123,56 +100,42 @@ struct Kept {
     plugin_wasm: BTreeMap<String, Vec<u8>>,
 }
 
-fn strings<V: redb::Value + 'static>(
+/// A whole table, its keys and values made owned by `key` and `value`.
+fn read_table<K, V, KO, VO>(
     txn: &redb::ReadTransaction,
-    table: redb::TableDefinition<&str, V>,
-    value: impl Fn(V::SelfType<'_>) -> Vec<u8>,
-) -> BTreeMap<String, Vec<u8>> {
+    table: redb::TableDefinition<K, V>,
+    key: impl Fn(K::SelfType<'_>) -> KO,
+    value: impl Fn(V::SelfType<'_>) -> VO,
+) -> BTreeMap<KO, VO>
+where
+    K: redb::Key + 'static,
+    V: redb::Value + 'static,
+    KO: Ord,
+{
     use redb::ReadableTable;
     let table = txn.open_table(table).expect("table");
     table
         .iter()
         .expect("iter")
         .map(|entry| {
-            let (key, v) = entry.expect("entry");
-            (key.value().to_owned(), value(v.value()))
+            let (k, v) = entry.expect("entry");
+            (key(k.value()), value(v.value()))
         })
         .collect()
 }
 
 fn read_kept(path: &Path) -> Kept {
-    use redb::{ReadableDatabase, ReadableTable};
+    use redb::ReadableDatabase;
     let db = redb::Database::open(path).expect("raw open");
     let txn = db.begin_read().expect("read");
-    let u64_table = |definition: redb::TableDefinition<u64, &[u8]>| -> BTreeMap<u64, Vec<u8>> {
-        let table = txn.open_table(definition).expect("table");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                (key.value(), value.value().to_vec())
-            })
-            .collect()
-    };
-    let batch_by_source = {
-        let table = txn.open_table(BATCH_BY_SOURCE).expect("batch_by_source");
-        table
-            .iter()
-            .expect("iter")
-            .map(|entry| {
-                let (key, value) = entry.expect("entry");
-                (key.value().to_owned(), value.value())
-            })
-            .collect()
-    };
+    let bytes = |v: &[u8]| v.to_vec();
     Kept {
-        batch_by_source,
-        batches: u64_table(BATCHES),
-        control_lists: strings(&txn, CONTROL_LISTS, |v: &[u8]| v.to_vec()),
-        audit: u64_table(AUDIT),
-        plugins: strings(&txn, PLUGINS, |v: &[u8]| v.to_vec()),
-        plugin_wasm: strings(&txn, PLUGIN_WASM, |v: &[u8]| v.to_vec()),
+        batch_by_source: read_table(&txn, BATCH_BY_SOURCE, str::to_owned, |batch| batch),
+        batches: read_table(&txn, BATCHES, |batch| batch, bytes),
+        control_lists: read_table(&txn, CONTROL_LISTS, str::to_owned, bytes),
+        audit: read_table(&txn, AUDIT, |seq| seq, bytes),
+        plugins: read_table(&txn, PLUGINS, str::to_owned, bytes),
+        plugin_wasm: read_table(&txn, PLUGIN_WASM, str::to_owned, bytes),
     }
 }
 
