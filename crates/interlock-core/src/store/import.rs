@@ -248,8 +248,9 @@ impl ClosedQuarantine {
 
 /// A draft taken as far as it goes before it meets the store: validated, its id derived,
 /// and (unless it is a licence message, whose content depends on the licence as it stands)
-/// its canonical JSON, content hash, compressed form and index keys worked out. Made by a
-/// [`Preparer`], consumed by [`Import::add_prepared`].
+/// its canonical JSON, content hash and index keys worked out. Made by the [`Preparer`] of
+/// an import (against that import's control lists), consumed by that import's
+/// [`Import::add_prepared`].
 pub struct Prepared {
     draft: Draft,
     line: Option<u64>,
