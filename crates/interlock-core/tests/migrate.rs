@@ -540,3 +540,55 @@ fn withholding_works_on_a_migrated_store() {
     assert_eq!(store.get(record.id).expect("get"), Some(record));
     assert!(store.verify().expect("verify").is_intact());
 }
+
+/// A revision whose provenance is not its batch's was edited outside interlock: the
+/// migration refuses the store, names the revision and writes nothing.
+#[test]
+fn a_store_edited_outside_interlock_is_not_migrated() {
+    use redb::ReadableTable;
+    let scratch = scratch_of(FIXTURE_SCHEMA_2);
+    let ((id, revision), batch) = {
+        let db = redb::Database::open(&scratch.path).expect("raw open");
+        let txn = db.begin_write().expect("write");
+        let key = {
+            let mut table = txn.open_table(REVISIONS).expect("revisions");
+            let (key, bytes) = {
+                let (key, bytes) = table.first().expect("first").expect("a revision");
+                let (id, revision) = key.value();
+                ((*id, revision), bytes.value().to_vec())
+            };
+            let mut edited: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+            edited["provenance"]["source_file"] = "somewhere-else.csv".into();
+            let batch = edited["provenance"]["batch"].as_u64().expect("batch");
+            let edited = serde_json::to_vec(&edited).expect("json");
+            table
+                .insert((&key.0, key.1), edited.as_slice())
+                .expect("insert");
+            (key, batch)
+        };
+        txn.commit().expect("commit");
+        key
+    };
+    let before = (read_kept(&scratch.path), read_old_records(&scratch.path));
+
+    let error = Store::migrate(&scratch.path, "migrator").expect_err("an edited store");
+    let id = RecordId(id);
+    match &error {
+        MigrateError::Damaged { detail } => assert_eq!(
+            detail,
+            &format!(
+                "record {id} revision {revision}: its provenance differs from its batch {batch}'s (adapter or source file)"
+            )
+        ),
+        other => panic!("expected Damaged, got {other:?}"),
+    }
+    assert!(
+        error.to_string().ends_with("; nothing was migrated"),
+        "{error}"
+    );
+    assert_eq!(schema_version(&scratch.path), 2);
+    assert_eq!(
+        (read_kept(&scratch.path), read_old_records(&scratch.path)),
+        before
+    );
+}

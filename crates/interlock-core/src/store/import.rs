@@ -21,7 +21,7 @@ use super::{BatchInfo, ImportError, MAX_REPORTED_PROBLEMS, StorageError, Store, 
 use crate::audit::{AuditAction, RevisionDigest};
 use crate::control_list::ControlLists;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Adapter, Draft, RECORD_SCHEMA_VERSION, RecordId};
+use crate::model::{Adapter, Draft, RECORD_SCHEMA_VERSION, RecordId, RecordKind};
 use crate::validate::Validator;
 
 /// Version of the quarantine file's layout, given in its first line.
@@ -274,6 +274,7 @@ struct Content {
 /// Prepares drafts for an [`Import`] ([`Import::preparer`]), on any thread: the work of an
 /// import that needs no store (validation, canonical JSON, hashing, index keys), so that an
 /// importer's reading thread can do it while the writing thread writes.
+#[derive(Clone)]
 pub struct Preparer {
     control_lists: Arc<ControlLists>,
 }
@@ -328,8 +329,8 @@ fn content_of(lists: &ControlLists, draft: &Draft) -> Content {
 pub struct Import<'s> {
     store: &'s Store,
     txn: WriteTransaction,
-    control_lists: Arc<ControlLists>,
-    /// Prepares what [`Import::add`] is given (an importer's reading thread has its own).
+    /// Prepares what [`Import::add`] is given (an importer's reading thread has a clone);
+    /// holds the control lists the import validates against.
     preparer: Preparer,
     source: SourceFile,
     adapter: Adapter,
@@ -345,8 +346,9 @@ pub struct Import<'s> {
     next_seq: u32,
     /// The index postings of the revisions written, until they are written.
     postings: PostingsWriter,
-    /// Records created, by `kind:KIND` and `agency:AGENCY`, for the record counts.
-    created_by: BTreeMap<String, u64>,
+    /// Records created, by kind and by agency, for the record counts.
+    created_by_kind: BTreeMap<RecordKind, u64>,
+    created_by_agency: BTreeMap<String, u64>,
     encoder: RevisionEncoder,
     /// Licences this import has touched, as they stand after its messages so far: later
     /// messages in the file apply on top, even once the import stopped writing.
@@ -409,7 +411,7 @@ impl Store {
         let control_lists = Arc::new(super::control_list::read_control_lists(
             &txn.open_table(tables::CONTROL_LISTS)?,
         )?);
-        let preparer = Preparer::new(control_lists.clone());
+        let preparer = Preparer::new(control_lists);
         let registered_agencies = super::registry::registered_agency_ids(&txn)?;
         let batch = match txn.open_table(tables::BATCHES)?.last()? {
             Some((last, _)) => last.value() + 1,
@@ -431,7 +433,6 @@ impl Store {
         Ok(BeginImport::Ready(Import {
             store: self,
             txn,
-            control_lists,
             preparer,
             source,
             adapter,
@@ -441,7 +442,8 @@ impl Store {
             digest: RevisionDigest::default(),
             next_seq: 0,
             postings: PostingsWriter::new(batch),
-            created_by: BTreeMap::new(),
+            created_by_kind: BTreeMap::new(),
+            created_by_agency: BTreeMap::new(),
             encoder: RevisionEncoder::new()?,
             licences: HashMap::new(),
             registered_agencies,
@@ -517,7 +519,7 @@ impl Import<'_> {
     /// A [`Preparer`] for this import's drafts, to work on another thread: what it
     /// prepares goes to [`Import::add_prepared`], in the source's order.
     pub fn preparer(&self) -> Preparer {
-        Preparer::new(self.control_lists.clone())
+        self.preparer.clone()
     }
 
     /// [`Import::add`] for drafts a [`Preparer`] of this import has prepared.
@@ -637,7 +639,7 @@ impl Import<'_> {
             // prepared before.
             let content = match content {
                 Some(content) if !sequential => content,
-                _ => content_of(&self.control_lists, &draft),
+                _ => content_of(&self.preparer.control_lists, &draft),
             };
             let content_hash_hex = hex::encode(content.content_hash);
             // The same record earlier in this file: written by this batch, or seen since
@@ -706,7 +708,6 @@ impl Import<'_> {
                     u32::MAX
                 ))
             })?;
-            let (id_kind, id_agency) = (draft.record.kind(), draft.agency.clone());
             let Content {
                 draft_json,
                 content_hash,
@@ -740,8 +741,12 @@ impl Import<'_> {
                 self.summary.revised += 1;
             } else {
                 self.summary.created += 1;
-                for count in [format!("kind:{}", id_kind), format!("agency:{}", id_agency)] {
-                    *self.created_by.entry(count).or_default() += 1;
+                *self.created_by_kind.entry(draft.record.kind()).or_default() += 1;
+                match self.created_by_agency.get_mut(draft.agency.as_str()) {
+                    Some(count) => *count += 1,
+                    None => {
+                        self.created_by_agency.insert(draft.agency, 1);
+                    }
                 }
             }
         }
@@ -836,7 +841,13 @@ impl Import<'_> {
             .flush(&mut self.txn.open_table(tables::POSTINGS)?)?;
         {
             let mut counts = self.txn.open_table(tables::RECORD_COUNTS)?;
-            for (count, created) in std::mem::take(&mut self.created_by) {
+            let kinds = std::mem::take(&mut self.created_by_kind)
+                .into_iter()
+                .map(|(kind, created)| (format!("kind:{kind}"), created));
+            let agencies = std::mem::take(&mut self.created_by_agency)
+                .into_iter()
+                .map(|(agency, created)| (format!("agency:{agency}"), created));
+            for (count, created) in kinds.chain(agencies) {
                 let before = counts.get(count.as_str())?.map_or(0, |v| v.value());
                 counts.insert(count.as_str(), before + created)?;
             }

@@ -41,17 +41,21 @@ const DICTIONARY_1: &[u8] = include_bytes!("dictionary-1.jsonl");
 /// The dictionary new revisions are compressed with.
 pub const CURRENT_DICTIONARY: u32 = 1;
 
+/// Every dictionary this release knows, by id: what revisions name, and what the store's
+/// `dictionaries` table holds a copy of.
+const DICTIONARIES: [(u32, &[u8]); 1] = [(1, DICTIONARY_1)];
+
 /// A dictionary by id, as [`REVISION_FORMAT`] names it in a revision.
 pub fn dictionary(id: u32) -> Option<&'static [u8]> {
-    match id {
-        1 => Some(DICTIONARY_1),
-        _ => None,
-    }
+    DICTIONARIES
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, dictionary)| *dictionary)
 }
 
 /// Every dictionary this release knows, for the store's `dictionaries` table.
 pub fn dictionaries() -> impl Iterator<Item = (u32, &'static [u8])> {
-    [(1, DICTIONARY_1)].into_iter()
+    DICTIONARIES.into_iter()
 }
 
 /// Where a revision is in the revision log.
